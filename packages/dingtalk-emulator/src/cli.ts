@@ -1,0 +1,52 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import fs from 'node:fs';
+import { createEmulator } from './createEmulator';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main() {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(
+      'Usage: dingtalk-emulator [--port 7788] [--host 127.0.0.1] [--demo] [--seed seed.json]\n',
+    );
+    return;
+  }
+  const seedFile = arg('seed');
+  const emulator = await createEmulator({
+    port: Number(arg('port') ?? 7788),
+    host: arg('host') ?? '127.0.0.1',
+    demo: process.argv.includes('--demo'),
+    seed: seedFile ? JSON.parse(fs.readFileSync(seedFile, 'utf8')) : undefined,
+    log: line => process.stdout.write(`${line}\n`),
+  });
+  process.stdout.write(
+    `DingTalk emulator listening on ${emulator.baseUrl} (both api.dingtalk.com and oapi.dingtalk.com paths)\n` +
+      `Simulator UI: ${emulator.baseUrl}/\n`,
+  );
+  const stop = () => emulator.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch(error => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+export interface Config {
+  dingtalk?: {
+    /** New-style API host. Default https://api.dingtalk.com */
+    apiBaseUrl?: string;
+    /** Old-style API host. Default https://oapi.dingtalk.com */
+    oapiBaseUrl?: string;
+    /**
+     * The base URL DingTalk's servers and clients use to reach this backend
+     * (event subscription, card callbacks, H5 pages). Default backend.baseUrl.
+     */
+    publicBaseUrl?: string;
+    /**
+     * Encrypts integration secrets at rest and signs link tickets. At least
+     * 32 characters; required in production.
+     * @visibility secret
+     */
+    encryptionKey?: string;
+    /** The interactive card template id created in DingTalk's card builder. */
+    cardTemplateId?: string;
+    /** Integrations declared here are read-only in the UI. */
+    integrations?: Array<{
+      id: string;
+      name?: string;
+      corpId: string;
+      agentId: string;
+      clientId: string;
+      /** @visibility secret */
+      clientSecret: string;
+      /** @visibility secret */
+      aesKey: string;
+      /** @visibility secret */
+      token: string;
+      edition?: 'standard' | 'professional' | 'exclusive';
+      transport?: 'http' | 'stream';
+      warRoom?: { templateId?: string; botId?: string };
+    }>;
+  };
+}

@@ -1,0 +1,89 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { coreServices, createServiceFactory, LoggerService } from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type { Entity } from '@backstage/catalog-model';
+import type { EmulatorHandle } from 'dingtalk-emulator';
+import type { Knex } from 'knex';
+import { dingtalkPlugin } from '../plugin';
+
+export const APP = {
+  corpId: 'dingtestcorp',
+  appKey: 'dingtestclient',
+  appSecret: 'test-client-secret-value-1234567890',
+  agentId: '3000000007',
+  aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
+  token: 'test-signature-token-value',
+};
+
+export const ENCRYPTION_KEY = 'test-encryption-key-0123456789abcdef';
+
+/** Every log line of a test backend, to check that no secret is ever logged. */
+export class CapturingLogger implements LoggerService {
+  constructor(readonly lines: string[] = [], private readonly meta: object = {}) {}
+  private log(level: string, message: string, meta?: Error | object) {
+    this.lines.push(`${level} ${message} ${JSON.stringify({ ...this.meta, ...(meta instanceof Error ? { error: meta.message } : meta) })}`);
+  }
+  error(message: string, meta?: Error | object) { this.log('error', message, meta); }
+  warn(message: string, meta?: Error | object) { this.log('warn', message, meta); }
+  info(message: string, meta?: Error | object) { this.log('info', message, meta); }
+  debug(message: string, meta?: Error | object) { this.log('debug', message, meta); }
+  child(meta: object): LoggerService { return new CapturingLogger(this.lines, { ...this.meta, ...meta }); }
+}
+
+export function userEntity(name: string, mobile?: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'User',
+    metadata: { name, namespace: 'default', annotations: mobile ? { 'dingtalk.com/mobile': mobile } : {} },
+    spec: { profile: { displayName: name } },
+  };
+}
+
+/** A backend with the dingtalk plugin, on the given database, talking to the emulator. */
+export async function startDingtalkBackend(opts: {
+  knex: Knex;
+  emu: EmulatorHandle;
+  users?: Entity[];
+  logger?: CapturingLogger;
+  config?: object;
+  features?: any[];
+}) {
+  const logger = opts.logger ?? new CapturingLogger();
+  return startTestBackend({
+    features: [
+      dingtalkPlugin,
+      mockServices.database.factory({ knex: opts.knex }),
+      mockServices.rootConfig.factory({
+        data: {
+          app: { baseUrl: 'http://localhost:3000' },
+          dingtalk: {
+            apiBaseUrl: opts.emu.baseUrl,
+            oapiBaseUrl: opts.emu.baseUrl,
+            encryptionKey: ENCRYPTION_KEY,
+          },
+          ...opts.config,
+        },
+      }),
+      catalogServiceMock.factory({ entities: opts.users ?? [] }),
+      createServiceFactory({ service: coreServices.rootLogger, deps: {}, factory: () => logger }),
+      createServiceFactory({ service: coreServices.logger, deps: {}, factory: () => logger }),
+      ...(opts.features ?? []),
+    ],
+  });
+}

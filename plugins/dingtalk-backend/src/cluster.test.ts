@@ -1,0 +1,149 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
+import request from 'supertest';
+import { APP, startDingtalkBackend } from './__testUtils__/backend';
+
+const integration = {
+  id: 'acme',
+  name: 'Acme',
+  corpId: APP.corpId,
+  agentId: APP.agentId,
+  clientId: APP.appKey,
+  clientSecret: APP.appSecret,
+  aesKey: APP.aesKey,
+  token: APP.token,
+  edition: 'standard',
+};
+
+describe('dingtalk backend, cluster and permissions', () => {
+  const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+  let emu: EmulatorHandle;
+  beforeEach(async () => {
+    emu = await createEmulator();
+    emu.control.createApp({ ...APP, edition: 'standard' });
+    emu.control.createUser({ corpId: APP.corpId, userId: 'dt1', name: 'One', mobile: '13800000001' });
+  });
+  afterEach(() => emu.close());
+
+  // Needs a real PostgreSQL (npm test and CI provide one): two replicas on
+  // in-memory SQLite cannot share a database.
+  const postgres = databases.eachSupportedId().filter(([id]) => id.startsWith('POSTGRES'));
+  if (postgres.length) it.each(postgres)(
+    'two backends on one %p database stay under 20 QPS together and lose no message',
+    async databaseId => {
+      const knexA = await databases.init(databaseId);
+      // a second connection pool to the same database: the other replica
+      const knexB = require('knex')(knexA.client.config);
+      const a = await startDingtalkBackend({ knex: knexA, emu });
+      const b = await startDingtalkBackend({ knex: knexB, emu });
+      try {
+        await request(a.server).post('/api/dingtalk/integrations').send(integration).expect(201);
+        const group = emu.control.createGroup({ corpId: APP.corpId, title: 'Storm', ownerUserId: 'dt1', memberUserIds: [] });
+        group.coolApps.push(APP.appKey);
+        const sends = Array.from({ length: 200 }, (_, i) =>
+          request((i % 2 ? a : b).server)
+            .post('/api/dingtalk/notify/send')
+            .send({ integrationId: 'acme', groups: [group.openConversationId], message: { type: 'text', content: `alert ${i}` } }),
+        );
+        const results = await Promise.all(sends);
+        expect(results.every(r => r.status === 200 && r.body.results[0].outcome === 'sent')).toBe(true);
+        const calls = emu.control.calls().byApp[APP.appKey];
+        expect(calls.maxPerSecond).toBeLessThanOrEqual(20);
+        expect(calls.rejectedQps).toBe(0);
+        const texts = new Set(emu.control.messages({ openConversationId: group.openConversationId }).map(m => (m.msgParam as any).content));
+        expect(texts.size).toBe(200);
+      } finally {
+        await a.stop();
+        await b.stop();
+        await knexB.destroy();
+      }
+    },
+    60_000,
+    );
+
+  it('refuses every API route without the permission it needs, and keeps DingTalk callbacks working', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const backend = await startDingtalkBackend({
+      knex,
+      emu,
+      features: [mockServices.permissions.factory({ result: AuthorizeResult.DENY })],
+      config: {
+        dingtalk: {
+          apiBaseUrl: emu.baseUrl,
+          oapiBaseUrl: emu.baseUrl,
+          encryptionKey: 'test-encryption-key-0123456789abcdef',
+          integrations: [integration],
+        },
+      },
+    });
+    try {
+      const s = backend.server;
+      const denied: request.Test[] = [
+        request(s).get('/api/dingtalk/integrations'),
+        request(s).post('/api/dingtalk/integrations').send({ ...integration, id: 'other', clientId: 'other' }),
+        request(s).get('/api/dingtalk/integrations/acme'),
+        request(s).put('/api/dingtalk/integrations/acme').send({ name: 'x' }),
+        request(s).delete('/api/dingtalk/integrations/acme'),
+        request(s).post('/api/dingtalk/integrations/acme/test'),
+        request(s).get('/api/dingtalk/integrations/acme/groups'),
+        request(s).post('/api/dingtalk/integrations/acme/groups/refresh'),
+        request(s).get('/api/dingtalk/integrations/acme/usage'),
+        request(s).get('/api/dingtalk/records'),
+        request(s).get('/api/dingtalk/links?integrationId=acme'),
+        request(s).post('/api/dingtalk/integrations/acme/links/link-all-by-mobile'),
+        request(s).post('/api/dingtalk/notify/send').send({ groups: ['x'], message: { type: 'text', content: 'x' } }),
+        request(s).post('/api/dingtalk/notify/card-update').send({ outTrackId: 'x', cardParamMap: {} }),
+        request(s).post('/api/dingtalk/notify/resolve-users').send({}),
+        request(s).post('/api/dingtalk/warrooms').send({ title: 'x', uuid: 'x' }),
+        request(s).delete(`/api/dingtalk/links/acme/${encodeURIComponent('user:default/someone-else')}`),
+      ];
+      for (const r of denied) {
+        const res = await r;
+        expect({ path: (res as any).req.path, status: res.status }).toEqual({ path: (res as any).req.path, status: 403 });
+      }
+      // People may always see and remove their own link.
+      expect((await request(s).get('/api/dingtalk/links/me')).status).toBe(200);
+      // Without credentials at all: 401, except health and DingTalk's own callbacks.
+      expect((await request(s).get('/api/dingtalk/integrations').set('authorization', 'Bearer nope')).status).toBe(401);
+      expect((await request(s).get('/api/dingtalk/health').set('authorization', '')).status).toBe(200);
+      const check = await emu.control.sendCheckUrl({ appKey: APP.appKey });
+      expect(check.delivered).toBe(false); // no event URL yet
+      emu.control.updateApp(APP.appKey, { eventUrl: `http://127.0.0.1:${s.port()}/api/dingtalk/integrations/acme/events` });
+      expect(await emu.control.sendCheckUrl({ appKey: APP.appKey })).toMatchObject({ delivered: true });
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('reports usage against the edition quota with a forecast', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const backend = await startDingtalkBackend({ knex, emu });
+    try {
+      await request(backend.server).post('/api/dingtalk/integrations').send(integration).expect(201);
+      await request(backend.server).post('/api/dingtalk/notify/resolve-users').send({ mobiles: ['13800000001', '13800000009'] }).expect(200);
+      const usage = await request(backend.server).get('/api/dingtalk/integrations/acme/usage');
+      expect(usage.body).toMatchObject({ integrationId: 'acme', quota: 10_000, qpsLimit: 20, byApi: { 'user.getbymobile': 2 } });
+      expect(usage.body.calls).toBeGreaterThanOrEqual(2);
+      expect(usage.body.forecast).toBeGreaterThanOrEqual(usage.body.calls);
+    } finally {
+      await backend.stop();
+    }
+  });
+});

@@ -1,0 +1,61 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { isDatabaseConflictError } from '@backstage/backend-plugin-api';
+import type { Knex } from 'knex';
+
+/**
+ * Events already handled, keyed by a hash of their decrypted content, so
+ * that DingTalk's retries and replays change nothing twice.
+ */
+export class EventsStore {
+  constructor(private readonly db: Knex) {}
+
+  /** Claims an event; false when it was seen before. */
+  async claim(integrationId: string, eventKey: string, eventType: string, payload: string, at: string): Promise<boolean> {
+    try {
+      await this.db('dingtalk_events').insert({
+        integration_id: integrationId,
+        event_key: eventKey,
+        event_type: eventType,
+        status: 'processing',
+        payload,
+        received_at: at,
+      });
+      return true;
+    } catch (e) {
+      if (isDatabaseConflictError(e)) return false;
+      throw e;
+    }
+  }
+
+  async finish(integrationId: string, eventKey: string, status: 'done' | 'ignored') {
+    await this.db('dingtalk_events').where({ integration_id: integrationId, event_key: eventKey }).update({ status });
+  }
+
+  /** Forgets a claim whose processing failed, so DingTalk's retry processes it. */
+  async release(integrationId: string, eventKey: string) {
+    await this.db('dingtalk_events').where({ integration_id: integrationId, event_key: eventKey }).delete();
+  }
+
+  async list(integrationId: string, limit = 100) {
+    const rows = await this.db('dingtalk_events')
+      .where({ integration_id: integrationId })
+      .orderBy('received_at', 'desc')
+      .limit(limit);
+    return rows.map(r => ({ eventType: r.event_type, status: r.status, receivedAt: r.received_at }));
+  }
+}

@@ -1,0 +1,79 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import type { Knex } from 'knex';
+import type { DingtalkAccountLink } from '@internal/plugin-dingtalk-common';
+
+/** Links between Backstage users and DingTalk users, per integration. */
+export class LinksStore {
+  constructor(private readonly db: Knex) {}
+
+  /** Links the two accounts, replacing any earlier link of either one. */
+  async link(l: DingtalkAccountLink): Promise<void> {
+    await this.db.transaction(async tx => {
+      await tx('dingtalk_links')
+        .where({ integration_id: l.integrationId })
+        .andWhere(q => q.where({ user_entity_ref: l.userEntityRef }).orWhere({ dingtalk_user_id: l.dingtalkUserId }))
+        .delete();
+      await tx('dingtalk_links').insert({
+        integration_id: l.integrationId,
+        user_entity_ref: l.userEntityRef,
+        dingtalk_user_id: l.dingtalkUserId,
+        union_id: l.unionId ?? null,
+        name: l.name ?? null,
+        linked_at: l.linkedAt,
+      });
+    });
+  }
+
+  async unlink(integrationId: string, userEntityRef: string): Promise<boolean> {
+    return (await this.db('dingtalk_links').where({ integration_id: integrationId, user_entity_ref: userEntityRef }).delete()) > 0;
+  }
+
+  async byUsers(integrationId: string, userEntityRefs: string[]): Promise<Map<string, DingtalkAccountLink>> {
+    const result = new Map<string, DingtalkAccountLink>();
+    for (let i = 0; i < userEntityRefs.length; i += 500) {
+      const rows = await this.db('dingtalk_links')
+        .where({ integration_id: integrationId })
+        .whereIn('user_entity_ref', userEntityRefs.slice(i, i + 500));
+      for (const r of rows) result.set(r.user_entity_ref, toLink(r));
+    }
+    return result;
+  }
+
+  async byDingtalkUser(integrationId: string, dingtalkUserId: string): Promise<DingtalkAccountLink | undefined> {
+    const row = await this.db('dingtalk_links').where({ integration_id: integrationId, dingtalk_user_id: dingtalkUserId }).first();
+    return row ? toLink(row) : undefined;
+  }
+
+  async list(filter: { integrationId?: string; userEntityRef?: string }): Promise<DingtalkAccountLink[]> {
+    const q = this.db('dingtalk_links');
+    if (filter.integrationId) q.where('integration_id', filter.integrationId);
+    if (filter.userEntityRef) q.where('user_entity_ref', filter.userEntityRef);
+    return (await q.orderBy('user_entity_ref')).map(toLink);
+  }
+}
+
+function toLink(r: any): DingtalkAccountLink {
+  return {
+    integrationId: r.integration_id,
+    userEntityRef: r.user_entity_ref,
+    dingtalkUserId: r.dingtalk_user_id,
+    unionId: r.union_id ?? undefined,
+    name: r.name ?? undefined,
+    linkedAt: r.linked_at,
+  };
+}

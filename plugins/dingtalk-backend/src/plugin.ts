@@ -1,0 +1,145 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { coreServices, createBackendPlugin, resolvePackagePath } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { dingtalkPermissions } from '@internal/plugin-dingtalk-common';
+import { migrateDingtalkNode } from '@internal/plugin-dingtalk-node';
+import Router from 'express-promise-router';
+import { CardsStore } from './database/CardsStore';
+import { EventsStore } from './database/EventsStore';
+import { GroupsStore } from './database/GroupsStore';
+import { IntegrationsStore } from './database/IntegrationsStore';
+import { LinksStore } from './database/LinksStore';
+import { RecordsStore } from './database/RecordsStore';
+import { readEncryptionKey } from './lib/encryptionKey';
+import { SecretBox } from './lib/SecretBox';
+import { cardCallbackKey, createCallbackRouter } from './service/callbackRouter';
+import { EventProcessor } from './service/EventProcessor';
+import { createH5Router } from './service/h5Router';
+import { IntegrationRegistry, readSettings } from './service/IntegrationRegistry';
+import { callbackRouteKey, Messenger } from './service/Messenger';
+import { People } from './service/People';
+import { createApiRouter } from './service/router';
+import { UsageService } from './service/UsageService';
+
+/**
+ * The DingTalk backend plugin: integrations, DingTalk's callbacks, group
+ * chats, messages and cards, operation records, usage, account links and the
+ * H5 pages.
+ * @public
+ */
+export const dingtalkPlugin = createBackendPlugin({
+  pluginId: 'dingtalk',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        cache: coreServices.cache,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        catalog: catalogServiceRef,
+        notifications: notificationService,
+      },
+      async init(deps) {
+        const { config, logger, database, httpRouter } = deps;
+        const db = await database.getClient();
+        if (!database.migrations?.skip) {
+          await db.migrate.latest({ directory: resolvePackagePath('@internal/plugin-dingtalk-backend', 'migrations') });
+          await migrateDingtalkNode(db);
+        }
+        deps.permissionsRegistry.addPermissions(dingtalkPermissions);
+
+        const box = new SecretBox(readEncryptionKey(config, logger));
+        const settings = await readSettings(config, deps.discovery);
+        const stores = {
+          integrations: new IntegrationsStore(db, box),
+          groups: new GroupsStore(db),
+          events: new EventsStore(db),
+          records: new RecordsStore(db),
+          links: new LinksStore(db),
+          cards: new CardsStore(db),
+        };
+        const registry = new IntegrationRegistry({ store: stores.integrations, config, settings, db, cache: deps.cache, logger });
+        const usage = new UsageService({ quota: registry.quota, cards: stores.cards, logger, notifications: deps.notifications });
+        const messenger = new Messenger({
+          registry,
+          links: stores.links,
+          records: stores.records,
+          cards: stores.cards,
+          settings,
+          logger,
+          onCalls: i => void usage.checkQuota(i).catch(e => logger.warn(`Quota check failed: ${e}`)),
+        });
+        const people = new People({ registry, links: stores.links, catalog: deps.catalog, auth: deps.auth, logger, cardTemplateId: settings.cardTemplateId });
+        const events = new EventProcessor({ events: stores.events, groups: stores.groups, registry, logger });
+
+        // Card button clicks come back to this URL; its key is known only to
+        // DingTalk. Registered at start and whenever an integration changes.
+        const registerCardCallback = async (id: string) => {
+          const integration = await registry.find(id);
+          if (!integration || integration.transport !== 'http') return;
+          const url = `${settings.publicBaseUrl.replace(/\/$/, '')}/api/dingtalk/integrations/${encodeURIComponent(id)}/card-callback?key=${cardCallbackKey(box, id)}`;
+          await registry.client(integration).registerCardCallback({ callbackRouteKey: callbackRouteKey(id), callbackUrl: url });
+        };
+        const registerQuietly = (id: string) =>
+          registerCardCallback(id).catch(e => logger.warn(`Could not register the DingTalk card callback of ${id}: ${e}`));
+
+        const callbacks = createCallbackRouter({ registry, events, cards: stores.cards, links: stores.links, box, discovery: deps.discovery, auth: deps.auth, logger });
+        const h5 = createH5Router({ registry, links: stores.links, box, settings, discovery: deps.discovery, auth: deps.auth, logger });
+        const api = await createApiRouter({
+          httpAuth: deps.httpAuth,
+          permissions: deps.permissions,
+          auditor: deps.auditor,
+          catalog: deps.catalog,
+          registry,
+          groups: stores.groups,
+          records: stores.records,
+          links: stores.links,
+          messenger,
+          people,
+          usage,
+          box,
+          onIntegrationChanged: id => void registerQuietly(id),
+        });
+
+        const router = Router();
+        router.get('/health', (_req, res) => {
+          res.json({ status: 'ok' });
+        });
+        router.use(callbacks);
+        router.use(h5);
+        router.use(api);
+        httpRouter.use(router);
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        httpRouter.addAuthPolicy({ path: '/integrations/:id/events', allow: 'unauthenticated' });
+        httpRouter.addAuthPolicy({ path: '/integrations/:id/card-callback', allow: 'unauthenticated' });
+        httpRouter.addAuthPolicy({ path: '/h5', allow: 'unauthenticated' });
+
+        // Not awaited: DingTalk being unreachable must not stop the backend.
+        void registry.list().then(all => Promise.all(all.map(i => registerQuietly(i.id))));
+      },
+    });
+  },
+});

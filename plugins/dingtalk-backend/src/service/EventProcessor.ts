@@ -1,0 +1,139 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { createHash } from 'node:crypto';
+import type { EventsStore } from '../database/EventsStore';
+import type { GroupsStore } from '../database/GroupsStore';
+import type { IntegrationRegistry } from './IntegrationRegistry';
+import type { StoredIntegration } from '../database/IntegrationsStore';
+
+/** The event types the plugin acts on; everything else is acknowledged and recorded. */
+export const HANDLED_EVENTS = ['check_url', 'chat_update_title', 'im_cool_app_install', 'im_cool_app_uninstall'];
+
+// DingTalk's HTTP push capitalises keys (EventType, OpenConversationId); the
+// Stream mode and some docs use camelCase. Read both.
+function field(event: Record<string, unknown>, name: string): string | undefined {
+  const upper = name[0].toUpperCase() + name.slice(1);
+  const value = event[name] ?? event[upper];
+  return value === undefined || value === null ? undefined : String(value);
+}
+
+/**
+ * Applies DingTalk events to the plugin's state, whatever transport brought
+ * them (HTTP push or Stream mode). Each event is processed once: a retry or a
+ * replay of the same event is recognised and changes nothing.
+ */
+export class EventProcessor {
+  constructor(
+    private readonly deps: {
+      events: EventsStore;
+      groups: GroupsStore;
+      registry: IntegrationRegistry;
+      logger: LoggerService;
+    },
+  ) {}
+
+  /**
+   * @param eventId - the transport's own id when it has one (Stream mode's
+   *   eventId); otherwise the hash of the event's content is the key.
+   */
+  async process(
+    integration: StoredIntegration,
+    raw: string,
+    opts: { eventId?: string; eventType?: string } = {},
+  ): Promise<{ eventType: string; duplicate: boolean }> {
+    const event = parseEvent(raw);
+    const eventType = opts.eventType ?? field(event, 'eventType') ?? 'unknown';
+    const key = createHash('sha256').update(opts.eventId ?? raw).digest('hex');
+    const at = new Date().toISOString();
+    const claimed = await this.deps.events.claim(integration.id, key, eventType, raw, at);
+    if (!claimed) return { eventType, duplicate: true };
+    try {
+      const handled = await this.apply(integration, eventType, event, at);
+      await this.deps.events.finish(integration.id, key, handled ? 'done' : 'ignored');
+    } catch (e) {
+      // Let DingTalk's retry (or the stream's re-delivery) try again.
+      await this.deps.events.release(integration.id, key);
+      throw e;
+    }
+    return { eventType, duplicate: false };
+  }
+
+  private async apply(i: StoredIntegration, type: string, event: Record<string, unknown>, at: string): Promise<boolean> {
+    const openConversationId = field(event, 'openConversationId');
+    switch (type) {
+      case 'check_url':
+        return true;
+      case 'chat_update_title': {
+        const title = field(event, 'title');
+        if (!title) return false;
+        await this.deps.groups.rename(i.id, { openConversationId, chatId: field(event, 'chatId') }, title, at);
+        return true;
+      }
+      case 'im_cool_app_install': {
+        if (!openConversationId) return false;
+        const title = field(event, 'title') ?? (await this.lookupTitle(i, openConversationId));
+        await this.deps.groups.install(i.id, { openConversationId, title, chatId: field(event, 'chatId') }, at);
+        this.deps.logger.info('DingTalk Cool App installed in a group', { integration: i.id, openConversationId });
+        return true;
+      }
+      case 'im_cool_app_uninstall': {
+        if (!openConversationId) return false;
+        await this.deps.groups.uninstall(i.id, openConversationId, at);
+        return true;
+      }
+      default:
+        this.deps.logger.info('DingTalk event received and acknowledged without action', { integration: i.id, type });
+        return false;
+    }
+  }
+
+  /** The install event carries no title: ask DingTalk, but never fail the event for it. */
+  private async lookupTitle(i: StoredIntegration, openConversationId: string): Promise<string> {
+    try {
+      return (await this.deps.registry.client(i).queryGroup(openConversationId)).title;
+    } catch (e) {
+      this.deps.logger.warn(`Could not read the title of DingTalk group ${openConversationId}: ${e}`);
+      return openConversationId;
+    }
+  }
+}
+
+/**
+ * Events are JSON; one independent implementation (dingtalk-encrypt) URI-
+ * encodes the text before encrypting it, so accept that form too.
+ */
+export function parseEvent(raw: string): Record<string, unknown> {
+  for (const candidate of [raw, safeDecode(raw)]) {
+    if (candidate === undefined) continue;
+    try {
+      const value = JSON.parse(candidate);
+      if (value && typeof value === 'object' && !Array.isArray(value)) return value;
+    } catch {
+      // try the next form
+    }
+  }
+  throw new SyntaxError('the decrypted event is not a JSON object');
+}
+
+function safeDecode(raw: string): string | undefined {
+  try {
+    return decodeURI(raw);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,269 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import type { CacheService, DiscoveryService, LoggerService, RootConfigService } from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  buildIntegrationUrls,
+  DingtalkIntegration,
+  DingtalkIntegrationCreate,
+  DingtalkIntegrationUpdate,
+  formatValidationError,
+  integrationCreateSchema,
+} from '@internal/plugin-dingtalk-common';
+import {
+  DingtalkApiClient,
+  DingtalkCallbackCrypto,
+  DingtalkQuotaCounter,
+  DingtalkRateLimiter,
+  DingtalkTokenProvider,
+} from '@internal/plugin-dingtalk-node';
+import type { Knex } from 'knex';
+import { IntegrationsStore, StoredIntegration } from '../database/IntegrationsStore';
+
+export interface DingtalkSettings {
+  apiBaseUrl: string;
+  oapiBaseUrl: string;
+  publicBaseUrl: string;
+  appBaseUrl: string;
+  cardTemplateId: string;
+}
+
+export async function readSettings(config: RootConfigService, discovery: DiscoveryService): Promise<DingtalkSettings> {
+  // Unless told otherwise, DingTalk reaches us where the backend's discovery
+  // says the outside world does.
+  const external = (await discovery.getExternalBaseUrl('dingtalk')).replace(/\/api\/dingtalk\/?$/, '');
+  return {
+    apiBaseUrl: config.getOptionalString('dingtalk.apiBaseUrl') ?? 'https://api.dingtalk.com',
+    oapiBaseUrl: config.getOptionalString('dingtalk.oapiBaseUrl') ?? 'https://oapi.dingtalk.com',
+    publicBaseUrl: config.getOptionalString('dingtalk.publicBaseUrl') ?? external,
+    appBaseUrl: config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000',
+    cardTemplateId: config.getOptionalString('dingtalk.cardTemplateId') ?? 'backstage-oncall.schema',
+  };
+}
+
+/**
+ * All integrations: those declared in app-config (read-only) and those
+ * created through the API (stored with sealed secrets). Hands out one API
+ * client and one callback crypto per integration.
+ */
+export class IntegrationRegistry {
+  private readonly fromConfig: StoredIntegration[];
+  private readonly clients = new Map<string, { updatedAt: string; client: DingtalkApiClient }>();
+  private readonly tokens: DingtalkTokenProvider;
+  private readonly limiter: DingtalkRateLimiter;
+  readonly quota: DingtalkQuotaCounter;
+
+  constructor(
+    private readonly opts: {
+      store: IntegrationsStore;
+      config: RootConfigService;
+      settings: DingtalkSettings;
+      db: Knex;
+      cache: CacheService;
+      logger: LoggerService;
+    },
+  ) {
+    this.fromConfig = readConfigIntegrations(opts.config);
+    this.tokens = new DingtalkTokenProvider({ cache: opts.cache, db: opts.db });
+    this.limiter = new DingtalkRateLimiter({ db: opts.db });
+    this.quota = new DingtalkQuotaCounter({ db: opts.db });
+  }
+
+  async list(): Promise<StoredIntegration[]> {
+    return [...this.fromConfig, ...(await this.opts.store.list())];
+  }
+
+  async get(id: string): Promise<StoredIntegration> {
+    const found = this.fromConfig.find(i => i.id === id) ?? (await this.opts.store.get(id));
+    if (!found) throw new NotFoundError(`No DingTalk integration with id '${id}'`);
+    return found;
+  }
+
+  async find(id: string): Promise<StoredIntegration | undefined> {
+    return this.fromConfig.find(i => i.id === id) ?? (await this.opts.store.get(id));
+  }
+
+  /** The integration to use when a caller names none: the only one there is. */
+  async resolve(id: string | undefined): Promise<StoredIntegration> {
+    if (id) return this.get(id);
+    const all = await this.list();
+    if (all.length === 1) return all[0];
+    throw new InputError(
+      all.length === 0
+        ? 'No DingTalk integration is configured'
+        : 'integrationId is required when there is more than one DingTalk integration',
+    );
+  }
+
+  async create(input: DingtalkIntegrationCreate, createdBy: string): Promise<StoredIntegration> {
+    const id = input.id ?? slug(input.name);
+    const all = await this.list();
+    if (all.some(i => i.id === id)) throw new ConflictError(`An integration with id '${id}' already exists`);
+    if (all.some(i => i.clientId === input.clientId)) {
+      throw new ConflictError(`An integration for Client ID '${input.clientId}' already exists`);
+    }
+    const now = new Date().toISOString();
+    const integration: StoredIntegration = {
+      id,
+      name: input.name,
+      corpId: input.corpId,
+      agentId: input.agentId,
+      clientId: input.clientId,
+      clientSecret: input.clientSecret,
+      aesKey: input.aesKey,
+      token: input.token,
+      edition: input.edition,
+      transport: input.transport,
+      warRoom: clean(input.warRoom),
+      source: 'database',
+      createdBy,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.opts.store.insert(integration);
+    return integration;
+  }
+
+  async update(id: string, patch: DingtalkIntegrationUpdate): Promise<StoredIntegration> {
+    const existing = await this.get(id);
+    if (existing.source === 'config') {
+      throw new NotAllowedError(`Integration '${id}' is declared in app-config and cannot be changed here`);
+    }
+    if (patch.clientId && patch.clientId !== existing.clientId) {
+      const clash = (await this.list()).find(i => i.clientId === patch.clientId);
+      if (clash) throw new ConflictError(`An integration for Client ID '${patch.clientId}' already exists`);
+    }
+    const updated: StoredIntegration = {
+      ...existing,
+      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+      warRoom: patch.warRoom ? clean(patch.warRoom) : existing.warRoom,
+      updatedAt: new Date().toISOString(),
+    } as StoredIntegration;
+    await this.opts.store.update(updated);
+    this.clients.delete(id);
+    return updated;
+  }
+
+  async delete(id: string): Promise<void> {
+    const existing = await this.get(id);
+    if (existing.source === 'config') {
+      throw new NotAllowedError(`Integration '${id}' is declared in app-config and cannot be deleted here`);
+    }
+    await this.opts.store.delete(id);
+    this.clients.delete(id);
+  }
+
+  /** The DingTalk client of an integration (shared limiter, quota, tokens). */
+  client(i: StoredIntegration): DingtalkApiClient {
+    const cached = this.clients.get(i.id);
+    if (cached && cached.updatedAt === i.updatedAt) return cached.client;
+    const client = new DingtalkApiClient({
+      credentials: { clientId: i.clientId, clientSecret: i.clientSecret, corpId: i.corpId, edition: i.edition },
+      apiBaseUrl: this.opts.settings.apiBaseUrl,
+      oapiBaseUrl: this.opts.settings.oapiBaseUrl,
+      tokens: this.tokens,
+      limiter: this.limiter,
+      quota: this.quota,
+    });
+    this.clients.set(i.id, { updatedAt: i.updatedAt, client });
+    return client;
+  }
+
+  /** For a credential test: a client that fetches a token with these values. */
+  probeClient(i: Pick<StoredIntegration, 'clientId' | 'clientSecret' | 'corpId' | 'edition'>): DingtalkApiClient {
+    return new DingtalkApiClient({
+      credentials: { clientId: i.clientId, clientSecret: i.clientSecret, corpId: i.corpId, edition: i.edition },
+      apiBaseUrl: this.opts.settings.apiBaseUrl,
+      oapiBaseUrl: this.opts.settings.oapiBaseUrl,
+      tokens: new DingtalkTokenProvider({}),
+      maxAttempts: 1,
+    });
+  }
+
+  crypto(i: StoredIntegration): DingtalkCallbackCrypto {
+    // For an enterprise-internal app's event subscription the receiver id is
+    // the app's Client ID (AppKey).
+    return new DingtalkCallbackCrypto({ token: i.token, aesKey: i.aesKey, receiverId: i.clientId });
+  }
+
+  toPublic(i: StoredIntegration): DingtalkIntegration {
+    return {
+      id: i.id,
+      name: i.name,
+      corpId: i.corpId,
+      agentId: i.agentId,
+      clientId: i.clientId,
+      edition: i.edition,
+      transport: i.transport,
+      warRoom: i.warRoom,
+      secrets: { clientSecret: !!i.clientSecret, aesKey: !!i.aesKey, token: !!i.token },
+      source: i.source,
+      urls: buildIntegrationUrls(this.opts.settings.publicBaseUrl, i.id),
+      createdAt: i.createdAt,
+      updatedAt: i.updatedAt,
+    };
+  }
+}
+
+function clean(w: { templateId?: string; botId?: string }) {
+  return {
+    ...(w.templateId ? { templateId: w.templateId } : {}),
+    ...(w.botId ? { botId: w.botId } : {}),
+  };
+}
+
+function slug(name: string): string {
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 50);
+  return s.length >= 2 ? s : `integration-${Date.now().toString(36)}`;
+}
+
+function readConfigIntegrations(config: RootConfigService): StoredIntegration[] {
+  const started = new Date(0).toISOString();
+  return (config.getOptionalConfigArray('dingtalk.integrations') ?? []).map(c => {
+    const raw = {
+      id: c.getString('id'),
+      name: c.getOptionalString('name') ?? c.getString('id'),
+      corpId: c.getString('corpId'),
+      agentId: String(c.getOptional('agentId') ?? ''),
+      clientId: c.getString('clientId'),
+      clientSecret: c.getString('clientSecret'),
+      aesKey: c.getString('aesKey'),
+      token: c.getString('token'),
+      edition: c.getOptionalString('edition') ?? 'standard',
+      transport: c.getOptionalString('transport') ?? 'http',
+      warRoom: {
+        ...(c.getOptionalString('warRoom.templateId') ? { templateId: c.getString('warRoom.templateId') } : {}),
+        ...(c.getOptionalString('warRoom.botId') ? { botId: c.getString('warRoom.botId') } : {}),
+      },
+    };
+    const parsed = integrationCreateSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new Error(`Invalid dingtalk.integrations entry '${raw.id}': ${formatValidationError(parsed.error)}`);
+    }
+    return {
+      ...parsed.data,
+      id: raw.id,
+      source: 'config' as const,
+      createdAt: started,
+      updatedAt: started,
+    };
+  });
+}

@@ -1,0 +1,197 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
+import type { DingtalkMessage } from '@internal/plugin-dingtalk-common';
+import { DingtalkApiError } from '@internal/plugin-dingtalk-node';
+import type { StoredIntegration } from '../database/IntegrationsStore';
+import type { LinksStore } from '../database/LinksStore';
+import type { IntegrationRegistry } from './IntegrationRegistry';
+import { cardParams, callbackRouteKey } from './Messenger';
+
+/** The catalog annotation with a user's mobile number, for "link everyone by mobile". */
+export const MOBILE_ANNOTATION = 'dingtalk.com/mobile';
+
+export interface ResolvedUser {
+  userEntityRef?: string;
+  mobile?: string;
+  dingtalkUserId?: string;
+  reason?: string;
+}
+
+/**
+ * People: who is who in DingTalk (account links, mobile numbers), linking
+ * everyone at once by mobile, and war rooms (scene groups) with them in it.
+ */
+export class People {
+  constructor(
+    private readonly deps: {
+      registry: IntegrationRegistry;
+      links: LinksStore;
+      catalog: CatalogService;
+      auth: AuthService;
+      logger: LoggerService;
+      cardTemplateId: string;
+    },
+  ) {}
+
+  async resolve(i: StoredIntegration, req: { userEntityRefs?: string[]; mobiles?: string[] }): Promise<ResolvedUser[]> {
+    const out: ResolvedUser[] = [];
+    const refs = req.userEntityRefs ?? [];
+    const links = await this.deps.links.byUsers(i.id, refs);
+    for (const ref of refs) {
+      const link = links.get(ref);
+      out.push(link ? { userEntityRef: ref, dingtalkUserId: link.dingtalkUserId } : { userEntityRef: ref, reason: 'app not linked' });
+    }
+    const client = this.deps.registry.client(i);
+    for (const mobile of req.mobiles ?? []) {
+      try {
+        const user = await client.getUserByMobile(mobile);
+        out.push(user ? { mobile, dingtalkUserId: user.userId } : { mobile, reason: 'no DingTalk user with this mobile number' });
+      } catch (e) {
+        throw explainPermission(e);
+      }
+    }
+    return out;
+  }
+
+  /** Flashduty's one-click link: catalog users with a mobile annotation. */
+  async linkAllByMobile(i: StoredIntegration) {
+    const credentials = await this.deps.auth.getOwnServiceCredentials();
+    const { items } = await this.deps.catalog.getEntities({ filter: { kind: 'User' } }, { credentials });
+    const existing = new Set((await this.deps.links.list({ integrationId: i.id })).map(l => l.userEntityRef));
+    const result = { linked: [] as string[], notFound: [] as string[], skipped: [] as string[] };
+    const client = this.deps.registry.client(i);
+    for (const entity of items as Entity[]) {
+      const ref = stringifyEntityRef(entity);
+      const mobile = entity.metadata.annotations?.[MOBILE_ANNOTATION];
+      if (existing.has(ref) || !mobile) {
+        result.skipped.push(ref);
+        continue;
+      }
+      const user = await client.getUserByMobile(mobile).catch(e => {
+        throw explainPermission(e);
+      });
+      if (!user) {
+        result.notFound.push(ref);
+        continue;
+      }
+      await this.deps.links.link({ integrationId: i.id, userEntityRef: ref, dingtalkUserId: user.userId, linkedAt: new Date().toISOString() });
+      result.linked.push(ref);
+    }
+    return result;
+  }
+
+  async createWarRoom(
+    i: StoredIntegration,
+    req: {
+      title: string;
+      ownerUserEntityRef?: string;
+      ownerMobile?: string;
+      members: { userEntityRefs?: string[]; mobiles?: string[] };
+      uuid: string;
+      message?: DingtalkMessage;
+    },
+  ) {
+    const { templateId, botId } = i.warRoom;
+    if (!templateId || !botId) {
+      throw new InputError(
+        `War rooms are not configured for integration '${i.id}': set the group Template ID and the group Bot ID ` +
+          '(DingTalk Open Platform → Open Capability → Scene Group: create a group bot, then a group template with it)',
+      );
+    }
+    if (!req.ownerUserEntityRef && !req.ownerMobile) throw new InputError('An owner (user entity ref or mobile) is required');
+    const [owner] = await this.resolve(i, {
+      userEntityRefs: req.ownerUserEntityRef ? [req.ownerUserEntityRef] : [],
+      mobiles: req.ownerUserEntityRef ? [] : [req.ownerMobile!],
+    });
+    if (!owner.dingtalkUserId) {
+      throw new InputError(`The owner ${owner.userEntityRef ?? owner.mobile} has no DingTalk account: ${owner.reason}`);
+    }
+    const members = await this.resolve(i, req.members);
+    const invited = members.filter(m => m.dingtalkUserId);
+    const notFound = members.filter(m => !m.dingtalkUserId);
+    const client = this.deps.registry.client(i);
+    const group = await client
+      .createSceneGroup({
+        title: req.title.slice(0, 100),
+        templateId,
+        ownerUserId: owner.dingtalkUserId,
+        userIds: [...new Set(invited.map(m => m.dingtalkUserId!))].filter(u => u !== owner.dingtalkUserId),
+        uuid: req.uuid,
+      })
+      .catch(e => {
+        throw explainPermission(e);
+      });
+    if (req.message) {
+      // The group bot of the template posts into the new group.
+      if (req.message.type === 'card') {
+        await client.createAndDeliverCard({
+          outTrackId: `${req.message.outTrackId}-warroom`,
+          cardTemplateId: this.deps.cardTemplateId,
+          cardParamMap: cardParams(req.message),
+          groups: [group.openConversationId],
+          robotCode: botId,
+          callbackRouteKey: callbackRouteKey(i.id),
+        });
+      } else {
+        await client.sendGroupMessage({
+          openConversationId: group.openConversationId,
+          robotCode: botId,
+          msgKey: req.message.type === 'text' ? 'sampleText' : 'sampleMarkdown',
+          msgParam: req.message.type === 'text' ? { content: req.message.content } : { title: req.message.title, text: req.message.text },
+        });
+      }
+    }
+    const info = await client.getSceneGroup(group.openConversationId).catch(() => ({} as Record<string, unknown>));
+    return {
+      openConversationId: group.openConversationId,
+      chatId: group.chatId,
+      invited: [owner, ...invited],
+      notFound,
+      url: String(info.group_url ?? `dingtalk://dingtalkclient/page/link?openConversationId=${encodeURIComponent(group.openConversationId)}`),
+    };
+  }
+
+  async invite(i: StoredIntegration, openConversationId: string, req: { userEntityRefs?: string[]; mobiles?: string[] }) {
+    const members = await this.resolve(i, req);
+    const invited = members.filter(m => m.dingtalkUserId);
+    if (invited.length) {
+      await this.deps.registry
+        .client(i)
+        .addSceneGroupMembers({ openConversationId, userIds: invited.map(m => m.dingtalkUserId!) })
+        .catch(e => {
+          throw explainPermission(e);
+        });
+    }
+    return { invited, notFound: members.filter(m => !m.dingtalkUserId) };
+  }
+}
+
+/** Turns DingTalk's "no permission" answers into a message naming what to apply for. */
+export function explainPermission(e: unknown): unknown {
+  if (e instanceof DingtalkApiError && e.kind === 'permission') {
+    const named = /\[(qyapi_[a-z_]+)\]/.exec(e.message)?.[1];
+    return new NotAllowedError(
+      `The DingTalk app lacks a permission${named ? ` (${named})` : ''}: apply for it under Development Configuration → Permissions ` +
+        `(war rooms need qyapi_chat_manage and qyapi_get_member_by_mobile). DingTalk said: ${e.message}`,
+    );
+  }
+  return e;
+}

@@ -1,0 +1,162 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { CacheManager } from '@backstage/backend-defaults/cache';
+import { ConfigReader } from '@backstage/config';
+import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
+import type { Knex } from 'knex';
+import { DingtalkApiClient } from './DingtalkApiClient';
+import { DingtalkApiError } from './errors';
+import { DingtalkQuotaCounter } from './DingtalkQuotaCounter';
+import { DingtalkRateLimiter } from './DingtalkRateLimiter';
+import { DingtalkTokenProvider } from './DingtalkTokenProvider';
+import { migrateDingtalkNode } from './migrations';
+
+const APP = {
+  corpId: 'dingcorp',
+  appKey: 'dingclient',
+  appSecret: 'secret',
+  aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
+  token: 'token',
+};
+
+function memoryCache() {
+  return CacheManager.fromConfig(
+    new ConfigReader({ backend: { cache: { store: 'memory' } } }),
+  ).forPlugin('dingtalk');
+}
+
+function replica(emu: EmulatorHandle, db: Knex, cache = memoryCache()) {
+  return new DingtalkApiClient({
+    credentials: { clientId: APP.appKey, clientSecret: APP.appSecret, corpId: APP.corpId, edition: 'standard' },
+    apiBaseUrl: emu.baseUrl,
+    oapiBaseUrl: emu.baseUrl,
+    tokens: new DingtalkTokenProvider({ cache, db }),
+    limiter: new DingtalkRateLimiter({ db }),
+    quota: new DingtalkQuotaCounter({ db }),
+    sleep: ms => new Promise(r => setTimeout(r, Math.min(ms, 20))),
+  });
+}
+
+describe('DingtalkApiClient against the emulator', () => {
+  const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+  let emu: EmulatorHandle;
+
+  beforeEach(async () => {
+    emu = await createEmulator();
+    emu.control.createApp({ ...APP, edition: 'standard' });
+    for (let i = 0; i < 45; i++) {
+      emu.control.createUser({ corpId: APP.corpId, userId: `u${i}`, name: `User ${i}`, mobile: `1390000${String(i).padStart(4, '0')}` });
+    }
+  });
+  afterEach(() => emu.close());
+
+  describe.each(databases.eachSupportedId())('on %p', databaseId => {
+    let db: Knex;
+    beforeEach(async () => {
+      db = await databases.init(databaseId);
+      await migrateDingtalkNode(db);
+    });
+
+    it('sends, resolves users and counts every metered call in the quota', async () => {
+      const client = replica(emu, db);
+      const sent = await client.batchSendOToMessages({ userIds: ['u1', 'u2', 'ghost'], msgKey: 'sampleText', msgParam: { content: 'hi' } });
+      expect(sent.invalidStaffIdList).toEqual(['ghost']);
+      expect(await client.getUserByMobile('13900000003')).toEqual({ userId: 'u3' });
+      expect(await client.getUserByMobile('10000000000')).toBeUndefined();
+      const quota = new DingtalkQuotaCounter({ db });
+      expect(await quota.monthCalls(APP.appKey)).toBe(3);
+      expect((await quota.usage(APP.appKey)).byApi).toEqual({ 'robot.oToMessages.batchSend': 1, 'user.getbymobile': 2 });
+      expect(emu.control.calls().byApp[APP.appKey].tokenFetches).toBe(1);
+    });
+
+    it('keeps two replicas together under 20 QPS and loses no call', async () => {
+      // The second replica has its own database connection, as another
+      // process would.
+      const other = await databases.init(databaseId).catch(() => undefined);
+      const a = replica(emu, db);
+      const b = replica(emu, databaseId === 'SQLITE_3' || !other ? db : cloneConnection(db));
+      const calls = Array.from({ length: 60 }, (_, i) =>
+        (i % 2 ? a : b).batchSendOToMessages({ userIds: [`u${i % 45}`], msgKey: 'sampleText', msgParam: { content: String(i) } }),
+      );
+      await Promise.all(calls);
+      const report = emu.control.calls().byApp[APP.appKey];
+      expect(report.byApi['robot.oToMessages.batchSend']).toBe(60);
+      expect(report.rejectedQps).toBe(0);
+      expect(report.maxPerSecond).toBeLessThanOrEqual(20);
+      expect(emu.state.messages).toHaveLength(60);
+    }, 30_000);
+
+    it('retries 5xx and flow control, but not 4xx', async () => {
+      const client = replica(emu, db);
+      emu.control.injectFault({ api: 'robot.oToMessages.batchSend', kind: '5xx', count: 2 });
+      emu.control.injectFault({ api: 'user.getbymobile', kind: 'flowControl', count: 1 });
+      await client.batchSendOToMessages({ userIds: ['u1'], msgKey: 'sampleText', msgParam: { content: 'x' } });
+      expect(await client.getUserByMobile('13900000001')).toEqual({ userId: 'u1' });
+      const error = await client
+        .sendGroupMessage({ openConversationId: 'cid-missing', msgKey: 'sampleText', msgParam: {} })
+        .catch(e => e);
+      expect(error).toBeInstanceOf(DingtalkApiError);
+      expect(error.kind).toBe('client');
+      expect(emu.control.calls().byApp[APP.appKey].byApi['robot.groupMessages.send']).toBe(1);
+    });
+
+    it('gives up after its attempts on a persistent outage', async () => {
+      const client = replica(emu, db);
+      emu.control.injectFault({ api: '*', kind: '5xx', share: 1 });
+      const error = await client.getUserByMobile('13900000001').catch(e => e);
+      expect(error.kind).toBe('server');
+      expect(error.code).toBe('-1'); // oapi's "系统繁忙"
+    });
+
+    it('replaces a token DingTalk no longer accepts, once', async () => {
+      const client = replica(emu, db);
+      await client.getUserByMobile('13900000001');
+      emu.state.tokens.clear(); // DingTalk forgot every token
+      expect(await client.getUserByMobile('13900000002')).toEqual({ userId: 'u2' });
+      expect(emu.control.calls().byApp[APP.appKey].tokenFetches).toBe(2);
+    });
+
+    it('refuses to call DingTalk once the monthly quota is used up', async () => {
+      const day = new Date().toISOString().slice(0, 10);
+      await db('dingtalk_usage').insert({ client_id: APP.appKey, day, api: 'robot.oToMessages.batchSend', calls: 10_000 });
+      const client = replica(emu, db);
+      const error = await client.getUserByMobile('13900000001').catch(e => e);
+      expect(error.kind).toBe('quota');
+      expect(emu.control.calls().byApp[APP.appKey]?.byApi['user.getbymobile']).toBeUndefined();
+    });
+  });
+
+  it('fetches one token for two replicas sharing a cache and a database', async () => {
+    const db = await databases.init('SQLITE_3');
+    await migrateDingtalkNode(db);
+    const cache = memoryCache();
+    const a = replica(emu, db, cache);
+    const b = replica(emu, db, cache);
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).getUserByMobile(`1390000${String(i).padStart(4, '0')}`)),
+    );
+    expect(emu.control.calls().byApp[APP.appKey].tokenFetches).toBe(1);
+  });
+});
+
+function cloneConnection(db: Knex): Knex {
+  // knex instances are cheap: a second pool to the same database stands in
+  // for a second backend process.
+  const knexFactory = require('knex');
+  return knexFactory(db.client.config);
+}

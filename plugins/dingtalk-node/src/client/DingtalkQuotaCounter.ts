@@ -1,0 +1,72 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import type { Knex } from 'knex';
+
+/**
+ * Counts an app's metered DingTalk calls per day and API, persisted so that
+ * every replica and every restart sees the same month. DingTalk's monthly
+ * quota is per natural month and resets on the 1st.
+ * @public
+ */
+export class DingtalkQuotaCounter {
+  private readonly db: Knex;
+  private readonly now: () => number;
+
+  constructor(opts: { db: Knex; now?: () => number }) {
+    this.db = opts.db;
+    this.now = opts.now ?? Date.now;
+  }
+
+  async record(clientId: string, api: string): Promise<void> {
+    const day = new Date(this.now()).toISOString().slice(0, 10);
+    await this.db('dingtalk_usage')
+      .insert({ client_id: clientId, day, api, calls: 1 })
+      .onConflict(['client_id', 'day', 'api'])
+      .merge({ calls: this.db.raw('dingtalk_usage.calls + 1') });
+  }
+
+  /** Calls so far in the month of `at` (default: now). */
+  async monthCalls(clientId: string, at: number = this.now()): Promise<number> {
+    const month = new Date(at).toISOString().slice(0, 7);
+    const [row] = await this.db('dingtalk_usage')
+      .where('client_id', clientId)
+      .andWhere('day', 'like', `${month}-%`)
+      .sum({ calls: 'calls' });
+    return Number((row as any)?.calls ?? 0);
+  }
+
+  async usage(clientId: string, at: number = this.now()) {
+    const month = new Date(at).toISOString().slice(0, 7);
+    const rows = await this.db('dingtalk_usage')
+      .where('client_id', clientId)
+      .andWhere('day', 'like', `${month}-%`)
+      .select('day', 'api', 'calls');
+    const byApi: Record<string, number> = {};
+    const byDay: Record<string, number> = {};
+    let calls = 0;
+    for (const row of rows) {
+      const n = Number(row.calls);
+      calls += n;
+      byApi[row.api] = (byApi[row.api] ?? 0) + n;
+      byDay[row.day] = (byDay[row.day] ?? 0) + n;
+    }
+    const daily = Object.entries(byDay)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([date, n]) => ({ date, calls: n }));
+    return { month, calls, byApi, daily };
+  }
+}

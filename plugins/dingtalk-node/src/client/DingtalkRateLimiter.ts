@@ -1,0 +1,97 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import type { Knex } from 'knex';
+
+/**
+ * Keeps every replica together under an app's QPS limit. The budget lives in
+ * the database as one counter per app per wall-clock second, incremented
+ * atomically; a caller that finds the second full waits for the next one.
+ * DingTalk counts calls as they arrive, so calls acquired at the very end of
+ * a second could land in the next one: the tail of each second is not used,
+ * and neither is a tenth of each second's budget.
+ * @public
+ */
+export class DingtalkRateLimiter {
+  private readonly db: Knex;
+  private readonly now: () => number;
+  private readonly tailMs: number;
+  private lastCleanup = 0;
+
+  constructor(opts: { db: Knex; now?: () => number; tailMs?: number }) {
+    this.db = opts.db;
+    this.now = opts.now ?? Date.now;
+    this.tailMs = opts.tailMs ?? 150;
+  }
+
+  /** Resolves when the caller may make one call for `clientId`. */
+  async acquire(clientId: string, qps: number): Promise<void> {
+    for (;;) {
+      const t = this.now();
+      const intoSecond = t % 1000;
+      if (intoSecond >= 1000 - this.tailMs) {
+        await sleep(1000 - intoSecond + 1);
+        continue;
+      }
+      const second = Math.floor(t / 1000);
+      const count = await this.increment(clientId, second);
+      // The increment may have waited for a pooled connection or a row lock:
+      // a slot taken for a second that has since ended (or whose tail has
+      // begun) is not used, because the call would land in the next second
+      // on top of that second's own budget. The slot is simply wasted.
+      const after = this.now();
+      const stillInSecond =
+        Math.floor(after / 1000) === second && after % 1000 < 1000 - this.tailMs;
+      if (count <= budget(qps) && stillInSecond) {
+        this.cleanup(second).catch(() => {});
+        return;
+      }
+      if (count <= budget(qps)) continue;
+      // Full: wait for the next second, with jitter so that waiting replicas
+      // do not all hit the database at the same instant.
+      await sleep(1000 - (this.now() % 1000) + Math.floor(Math.random() * 20));
+    }
+  }
+
+  private async increment(clientId: string, second: number): Promise<number> {
+    const rows = await this.db('dingtalk_rate_windows')
+      .insert({ client_id: clientId, second, count: 1 })
+      .onConflict(['client_id', 'second'])
+      .merge({ count: this.db.raw('dingtalk_rate_windows.count + 1') })
+      .returning('count');
+    const row = rows[0] as any;
+    return Number(typeof row === 'object' ? row.count : row);
+  }
+
+  private async cleanup(second: number) {
+    if (second - this.lastCleanup < 60) return;
+    this.lastCleanup = second;
+    await this.db('dingtalk_rate_windows').where('second', '<', second - 60).delete();
+  }
+}
+
+/**
+ * A tenth of the QPS stays unused: a call handed out at the end of one second
+ * may arrive in the next (a busy event loop, a slow network), where it must
+ * still find room.
+ */
+export function budget(qps: number): number {
+  return Math.max(1, qps - Math.ceil(qps / 10));
+}
+
+function sleep(ms: number) {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}

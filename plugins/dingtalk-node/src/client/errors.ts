@@ -1,0 +1,85 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/**
+ * What kind of failure a DingTalk call had; decides retries and how the
+ * outcome is recorded (`flow controlled`, `quota exhausted`, `failed`).
+ * @public
+ */
+export type DingtalkErrorKind =
+  | 'flow-control'
+  | 'quota'
+  | 'auth'
+  | 'permission'
+  | 'client'
+  | 'server'
+  | 'network';
+
+/** @public */
+export class DingtalkApiError extends Error {
+  readonly kind: DingtalkErrorKind;
+  /** DingTalk's own code: `errcode` (old APIs) or `code` (new APIs). */
+  readonly code: string;
+  readonly status: number;
+  readonly api: string;
+
+  constructor(opts: {
+    kind: DingtalkErrorKind;
+    code: string;
+    message: string;
+    status: number;
+    api: string;
+  }) {
+    super(`${opts.api}: ${opts.message} (${opts.code})`);
+    this.name = 'DingtalkApiError';
+    this.kind = opts.kind;
+    this.code = opts.code;
+    this.status = opts.status;
+    this.api = opts.api;
+  }
+
+  /** Flow control, server errors and broken connections are worth another try. */
+  get retryable(): boolean {
+    return this.kind === 'flow-control' || this.kind === 'server' || this.kind === 'network';
+  }
+}
+
+// DingTalk's codes, from its error-code reference: old-style errcodes and
+// new-style `code` strings.
+const FLOW_CONTROL = new Set([
+  '90018', // 当前企业调用该接口超过限制 (per-app QPS)
+  '90002', // 请求频率超过限制
+  '90006', // 调用次数超过限制 (per minute)
+  '90019', // 当前应用调用该接口超过限制
+  '130101', // robot: 发送速度太快而限流
+  'Forbidden.AccessDenied.QpsLimitForApi',
+  'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+  'Throttling',
+  'Throttling.Api',
+]);
+const QUOTA = new Set(['90020', 'Forbidden.AccessDenied.ApiCountLimitForOrg']);
+const AUTH = new Set(['40014', '42001', '40089', 'InvalidAuthentication', 'invalidClientIdOrSecret']);
+const PERMISSION = new Set(['60011', '60020', 'Forbidden.AccessDenied.AccessTokenPermissionDenied']);
+
+/** Maps DingTalk's answer to an error kind. @public */
+export function classifyDingtalkError(code: string, status: number): DingtalkErrorKind {
+  if (FLOW_CONTROL.has(code) || status === 429) return 'flow-control';
+  if (QUOTA.has(code)) return 'quota';
+  if (AUTH.has(code) || status === 401) return 'auth';
+  if (PERMISSION.has(code)) return 'permission';
+  if (status >= 500 || code === '-1') return 'server';
+  return 'client';
+}

@@ -1,0 +1,1 @@
+export { DingtalkPage, LegacyDingtalkPage } from './DingtalkPage';

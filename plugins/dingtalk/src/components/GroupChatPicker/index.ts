@@ -1,0 +1,2 @@
+export { DingtalkGroupChatPicker, EMPTY_STATE_STEPS } from './DingtalkGroupChatPicker';
+export type { DingtalkGroupChatPickerProps, PickedGroupChat } from './DingtalkGroupChatPicker';

@@ -1,0 +1,1 @@
+export { LinkAccountPage } from './LinkAccountPage';

@@ -1,0 +1,1 @@
+export { LinkedUsers, AccountLinkCard } from './LinkedUsers';

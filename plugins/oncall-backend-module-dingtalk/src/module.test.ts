@@ -1,0 +1,281 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import type { SchedulerService, ServiceFactory } from '@backstage/backend-plugin-api';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type { Entity } from '@backstage/catalog-model';
+import dingtalkPlugin from '@internal/plugin-dingtalk-backend';
+import { createOncallPlugin } from '@internal/plugin-oncall-backend';
+import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
+import request from 'supertest';
+import { oncallModuleDingtalk } from './module';
+
+const APP = {
+  corpId: 'dingcorp',
+  appKey: 'dingclient',
+  appSecret: 'client-secret-value-0123456789',
+  agentId: '3000000001',
+  aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
+  token: 'signature-token',
+};
+const SERVICE = 'component:default/checkout-api';
+const T0 = Date.parse('2026-11-24T03:00:00Z');
+const MINUTE = 60_000;
+
+const user = (name: string, mobile?: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'User',
+  metadata: { name, namespace: 'default', annotations: mobile ? { 'dingtalk.com/mobile': mobile } : {} },
+  spec: { profile: { displayName: name }, memberOf: [] },
+});
+
+const alertmanager = (status: 'firing' | 'resolved', fingerprint = 'fp-1', title = 'Checkout error rate above 5%') => ({
+  version: '4',
+  status,
+  receiver: 'backstage',
+  groupKey: `{}:{alertname="${fingerprint}"}`,
+  alerts: [
+    {
+      status,
+      labels: { alertname: 'HighErrorRate', severity: 'critical', service: 'checkout-api' },
+      annotations: { summary: title, description: 'checkout-api 5xx at 7%' },
+      startsAt: '2026-11-24T03:00:00Z',
+      endsAt: status === 'resolved' ? '2026-11-24T03:30:00Z' : '0001-01-01T00:00:00Z',
+      fingerprint,
+    },
+  ],
+});
+
+async function eventually(check: () => void | Promise<void>, ms = 10_000) {
+  const began = Date.now();
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (e) {
+      if (Date.now() - began > ms) throw e;
+      await new Promise(r => setTimeout(r, 50));
+    }
+  }
+}
+
+async function start(emu: EmulatorHandle, aggregation?: object) {
+  const clock = { now: T0 };
+  const scheduler = mockServices.scheduler() as SchedulerService & {
+    factory(o?: { skipTaskRunOnStartup?: boolean }): ServiceFactory<SchedulerService>;
+    triggerTask(id: string): Promise<void>;
+  };
+  const backend = await startTestBackend({
+    features: [
+      dingtalkPlugin,
+      createOncallPlugin({ clock: () => clock.now }),
+      oncallModuleDingtalk,
+      scheduler.factory({ skipTaskRunOnStartup: true }),
+      catalogServiceMock.factory({
+        entities: [
+          user('alice', '13800000001'),
+          user('bob', '13800000002'),
+          user('mock', '13800000009'),
+          { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'checkout-api', namespace: 'default' }, spec: { type: 'service', owner: 'sre' } },
+        ],
+      }),
+      mockServices.rootConfig.factory({
+        data: {
+          app: { baseUrl: 'http://localhost:3000' },
+          backend: { database: { client: 'better-sqlite3', connection: ':memory:' } },
+          dingtalk: {
+            apiBaseUrl: emu.baseUrl,
+            oapiBaseUrl: emu.baseUrl,
+            encryptionKey: 'test-encryption-key-0123456789abcdef',
+            integrations: [{ id: 'demo', name: 'Demo', corpId: APP.corpId, agentId: APP.agentId, clientId: APP.appKey, clientSecret: APP.appSecret, aesKey: APP.aesKey, token: APP.token, edition: 'standard', warRoom: { templateId: 'tpl', botId: 'group-bot' } }],
+          },
+          oncall: { channels: { dingtalk: { aggregation: { digestSeconds: 3600, ...aggregation } } } },
+        },
+      }),
+    ],
+  });
+  // The dingtalk plugin registers its card callback URL with DingTalk at start.
+  await eventually(() => expect(emu.state.apps.get(APP.appKey)?.cardCallbackUrl).toBeTruthy());
+  const port = backend.server.port();
+  emu.control.updateApp(APP.appKey, { eventUrl: `http://127.0.0.1:${port}/api/dingtalk/integrations/demo/events` });
+  return { backend, server: backend.server, clock, tick: () => scheduler.triggerTask('oncall-escalation') };
+}
+
+describe('DingTalk as an on-call channel, end to end against the emulator', () => {
+  let emu: EmulatorHandle;
+  beforeEach(async () => {
+    emu = await createEmulator();
+    emu.control.createApp({ ...APP, edition: 'standard' });
+    emu.control.createUser({ corpId: APP.corpId, userId: 'alice', name: 'Alice', mobile: '13800000001' });
+    emu.control.createUser({ corpId: APP.corpId, userId: 'bob', name: 'Bob', mobile: '13800000002' });
+    emu.control.createUser({ corpId: APP.corpId, userId: 'carol', name: 'Carol (no Backstage account)', mobile: '13800000003' });
+    emu.control.createUser({ corpId: APP.corpId, userId: 'mockdt', name: 'The signed-in test user', mobile: '13800000009' });
+    emu.control.createSceneGroupTemplate({ corpId: APP.corpId, templateId: 'tpl', botId: 'group-bot' });
+  });
+  afterEach(() => emu.close());
+
+  it('pages a group then a person, acknowledges from the card as the linked user, and keeps both cards current', async () => {
+    const { backend, server, clock, tick } = await start(emu);
+    try {
+      const group = emu.control.createGroup({ corpId: APP.corpId, title: 'SRE On-call', ownerUserId: 'alice', memberUserIds: ['bob', 'carol'] });
+      expect(await emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: group.openConversationId })).toMatchObject({ delivered: true });
+      const linked = await request(server).post('/api/dingtalk/integrations/demo/links/link-all-by-mobile').expect(200);
+      expect(linked.body.linked).toEqual(['user:default/alice', 'user:default/bob', 'user:default/mock']);
+
+      // The picker's source: the channel lists the groups with the Cool App.
+      const targets = await request(server).get('/api/oncall/channels/dingtalk/targets?q=sre').expect(200);
+      expect(targets.body.items).toEqual([expect.objectContaining({ id: group.openConversationId, title: 'SRE On-call', integrationId: 'demo' })]);
+
+      await request(server)
+        .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
+        .send({
+          name: 'Checkout',
+          steps: [
+            { delayMinutes: 0, targets: [{ type: 'channel', channel: 'dingtalk', id: group.openConversationId, title: 'SRE On-call', integrationId: 'demo' }] },
+            { delayMinutes: 5, targets: [{ type: 'user', ref: 'user:default/alice' }] },
+          ],
+        })
+        .expect(200);
+      const hook = await request(server).post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`).send({ name: 'alertmanager' }).expect(201);
+      const fired = await request(server).post(`/api/oncall/alerts/${hook.body.token}`).send(alertmanager('firing')).expect(202);
+      const id = fired.body.results[0].incidentId;
+
+      // step 1: the group gets the card
+      await eventually(() => expect(emu.control.cards({ openConversationId: group.openConversationId })).toHaveLength(1));
+      const groupCard = emu.control.cards({ openConversationId: group.openConversationId })[0];
+      expect(groupCard.cardParamMap).toMatchObject({ status: 'triggered', severity: 'critical', title: '[CRITICAL] Checkout error rate above 5%' });
+      expect(JSON.parse(groupCard.cardParamMap.actions).map((a: any) => a.id)).toEqual(['acknowledge', 'resolve', 'snooze', 'snooze', 'snooze', 'open']);
+      expect(emu.control.cards({ userId: 'alice' })).toHaveLength(0);
+
+      // nobody acts: five minutes later alice gets it
+      clock.now = T0 + 6 * MINUTE;
+      await tick();
+      await eventually(() => expect(emu.control.cards({ userId: 'alice' })).toHaveLength(1));
+      const aliceCard = emu.control.cards({ userId: 'alice' })[0];
+
+      // carol is in the group but has no linked account: nothing changes
+      const refused = await emu.control.clickCardButton({ outTrackId: groupCard.outTrackId, userId: 'carol', actionId: 'acknowledge' });
+      expect((refused.response as any).message).toContain('Link your DingTalk account');
+      expect((await request(server).get(`/api/oncall/incidents/${id}`)).body.status).toBe('triggered');
+
+      // alice acknowledges from her card
+      const click = await emu.control.clickCardButton({ outTrackId: aliceCard.outTrackId, userId: 'alice', actionId: 'acknowledge' });
+      expect(click.status).toBe(200);
+      const incident = (await request(server).get(`/api/oncall/incidents/${id}`)).body;
+      expect(incident).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'user:default/alice' });
+      expect(incident.timeline.map((t: any) => t.message).join('\n')).toContain('carol');
+      await eventually(() => {
+        expect(emu.control.cards({ outTrackId: groupCard.outTrackId })[0].cardParamMap.status).toBe('acknowledged');
+        expect(emu.control.cards({ outTrackId: aliceCard.outTrackId })[0].cardParamMap.status).toBe('acknowledged');
+      });
+
+      // a war room for the incident, opened by the signed-in user (mock)
+      const room = await request(server).post(`/api/oncall/dingtalk/incidents/${id}/war-room`).send({});
+      expect(room.status).toBe(201);
+      const rooms = emu.control.groups().filter(g => g.templateId === 'tpl');
+      expect(rooms).toHaveLength(1);
+      expect(rooms[0].ownerUserId).toBe('mockdt');
+      expect(rooms[0].members).toEqual(expect.arrayContaining(['alice']));
+      expect(emu.control.messages({ openConversationId: rooms[0].openConversationId })[0].robotCode).toBe('group-bot');
+      expect((await request(server).post(`/api/oncall/dingtalk/incidents/${id}/war-room`).send({})).body.openConversationId).toBe(rooms[0].openConversationId);
+      await eventually(() =>
+        expect(JSON.parse(emu.control.cards({ outTrackId: groupCard.outTrackId })[0].cardParamMap.actions).map((a: any) => a.id)).toContain('war-room'),
+      );
+      const withRoom = (await request(server).get(`/api/oncall/incidents/${id}`)).body;
+      expect(withRoom.timeline.map((t: any) => t.message).join('\n')).toContain('DingTalk war room created');
+
+      // escalation stopped: no more cards later
+      const cardsBefore = emu.control.cards().length;
+      clock.now = T0 + 120 * MINUTE;
+      await tick();
+      expect(emu.control.cards()).toHaveLength(cardsBefore);
+
+      // the alert clears; the incident resolves and the cards say so
+      await request(server).post(`/api/oncall/alerts/${hook.body.token}`).send(alertmanager('resolved')).expect(202);
+      await eventually(() => {
+        expect(emu.control.cards({ outTrackId: groupCard.outTrackId })[0].cardParamMap.status).toBe('resolved');
+        expect(emu.control.cards({ outTrackId: aliceCard.outTrackId })[0].cardParamMap.status).toBe('resolved');
+      });
+      expect(JSON.parse(emu.control.cards({ outTrackId: groupCard.outTrackId })[0].cardParamMap.actions).map((a: any) => a.id)).toEqual(['war-room', 'open']);
+    } finally {
+      await backend.stop();
+    }
+  }, 60_000);
+
+  it('survives a storm of 1,000 alerts on a Standard app with digests: no flow control, far fewer calls, every incident accounted for', async () => {
+    const { backend, server } = await start(emu, { maxCardsPerMinute: 20, digestSeconds: 1 });
+    try {
+      const group = emu.control.createGroup({ corpId: APP.corpId, title: 'Storm', ownerUserId: 'alice', memberUserIds: [] });
+      await emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: group.openConversationId });
+      await request(server)
+        .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
+        .send({ name: 'Storm', steps: [{ delayMinutes: 0, targets: [{ type: 'channel', channel: 'dingtalk', id: group.openConversationId, integrationId: 'demo' }] }] })
+        .expect(200);
+      const hook = await request(server).post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`).send({ name: 'storm' }).expect(201);
+      const before = emu.control.calls().byApp[APP.appKey].total;
+      for (let i = 0; i < 1000; i += 50) {
+        await Promise.all(
+          Array.from({ length: 50 }, (_, j) =>
+            request(server).post(`/api/oncall/alerts/${hook.body.token}`).send(alertmanager('firing', `fp-${i + j}`, `Alert ${i + j}`)).expect(202),
+          ),
+        );
+      }
+      const pages = await Promise.all([0, 500].map(offset => request(server).get(`/api/oncall/incidents?limit=500&offset=${offset}`)));
+      expect(pages[0].body.totalCount).toBe(1000);
+      const ids: string[] = pages.flatMap(p => p.body.items.map((i: any) => i.id));
+      expect(new Set(ids).size).toBe(1000);
+      // Every incident's timeline says what DingTalk delivery it got
+      // (a card, or a place in a digest): none is silently dropped.
+      const outcomes = new Map<string, number>();
+      await eventually(async () => {
+        outcomes.clear();
+        for (let i = 0; i < ids.length; i += 50) {
+          const details = await Promise.all(ids.slice(i, i + 50).map(id => request(server).get(`/api/oncall/incidents/${id}`)));
+          for (const d of details) {
+            const n = d.body.timeline.find((t: any) => t.type === 'notification' && t.data?.outcome);
+            expect(n).toBeDefined();
+            outcomes.set(n.data.outcome, (outcomes.get(n.data.outcome) ?? 0) + 1);
+          }
+        }
+      }, 60_000);
+      // eslint-disable-next-line no-console
+      console.log(`storm outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+      expect((outcomes.get('sent') ?? 0) + (outcomes.get('aggregated') ?? 0)).toBe(1000);
+      // the digest goes out within its window (30 s by default, 1 s here),
+      // and each merged incident's timeline says which digest it was in
+      await eventually(() => {
+        const digests = emu.control.cards({ openConversationId: group.openConversationId }).filter(c => c.cardParamMap.status === 'digest');
+        expect(digests.length).toBeGreaterThan(0);
+      }, 20_000);
+      await eventually(async () => {
+        // every incident that was merged has the digest it went out in
+        const sample = await Promise.all(ids.slice(0, 100).map(id => request(server).get(`/api/oncall/incidents/${id}`)));
+        const merged = sample.filter(d => d.body.timeline.some((t: any) => t.data?.outcome === 'aggregated'));
+        expect(merged.length).toBeGreaterThan(0);
+        expect(merged.filter(d => !d.body.timeline.some((t: any) => t.data?.digest))).toEqual([]);
+      }, 20_000);
+      const calls = emu.control.calls().byApp[APP.appKey];
+      const used = calls.total - before;
+      // eslint-disable-next-line no-console
+      console.log(`storm: 1000 incidents, ${used} DingTalk calls, max ${calls.maxPerSecond}/s, ${calls.rejectedQps} flow-control errors`);
+      expect(calls.rejectedQps).toBe(0);
+      expect(used).toBeLessThan(200);
+    } finally {
+      await backend.stop().catch(() => undefined);
+    }
+  }, 180_000);
+});

@@ -1,0 +1,76 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  coreServices,
+  createBackendModule,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { dingtalkNotifierServiceRef } from '@internal/plugin-dingtalk-node';
+import { oncallChannelsExtensionPoint } from '@internal/plugin-oncall-node';
+import { createCardActionRouter } from './lib/cardActionRouter';
+import { DingtalkChannel } from './lib/DingtalkChannel';
+
+/**
+ * DingTalk as a channel of the on-call plugin.
+ * @public
+ */
+export const oncallModuleDingtalk = createBackendModule({
+  pluginId: 'oncall',
+  moduleId: 'dingtalk',
+  register(reg) {
+    reg.registerInit({
+      deps: {
+        channels: oncallChannelsExtensionPoint,
+        notifier: dingtalkNotifierServiceRef,
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        lifecycle: coreServices.lifecycle,
+      },
+      async init({ channels, notifier, config, logger, database, httpRouter, httpAuth, lifecycle }) {
+        const db = await database.getClient();
+        if (!database.migrations?.skip) {
+          // The oncall plugin's database, with this module's own migrations table.
+          await db.migrate.latest({
+            directory: resolvePackagePath('@internal/plugin-oncall-backend-module-dingtalk', 'migrations'),
+            tableName: 'oncall_module_dingtalk__knex_migrations',
+          });
+        }
+        const options = config.getOptionalConfig('oncall.channels.dingtalk');
+        const channel = new DingtalkChannel({
+          notifier,
+          db,
+          logger,
+          appBaseUrl: config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000',
+          template: options?.getOptionalString('template'),
+          defaultIntegrationId: options?.getOptionalString('integrationId'),
+          aggregation: {
+            maxCardsPerMinute: options?.getOptionalNumber('aggregation.maxCardsPerMinute') ?? 30,
+            minQuotaShare: options?.getOptionalNumber('aggregation.minQuotaShare') ?? 0.1,
+            digestSeconds: options?.getOptionalNumber('aggregation.digestSeconds') ?? 30,
+          },
+        });
+        channels.addChannel(channel);
+        httpRouter.use(createCardActionRouter({ channel, httpAuth, logger }));
+        channel.start();
+        lifecycle.addShutdownHook(() => channel.stop());
+      },
+    });
+  },
+});

@@ -1,0 +1,139 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { oncallPermissions } from '@internal/plugin-oncall-common';
+import { oncallChannelsExtensionPoint } from '@internal/plugin-oncall-node';
+import { createStores } from './database';
+import { Clock, EscalationEngine } from './engine/EscalationEngine';
+import { ChannelRegistry } from './service/ChannelRegistry';
+import { ChannelUpdates } from './service/ChannelUpdates';
+import { IncidentService } from './service/IncidentService';
+import { auditedActions } from './service/auditedActions';
+import { createRouter } from './service/router';
+import { UserResolver } from './service/UserResolver';
+
+/**
+ * Builds the plugin; `clock` exists so tests can move escalation time.
+ * @internal
+ */
+export function createOncallPlugin(options?: { clock?: Clock }) {
+  return createBackendPlugin({
+    pluginId: 'oncall',
+    register(env) {
+      const channels = new ChannelRegistry();
+      env.registerExtensionPoint(oncallChannelsExtensionPoint, {
+        addChannel: channel => channels.add(channel),
+      });
+
+      env.registerInit({
+        deps: {
+          config: coreServices.rootConfig,
+          logger: coreServices.logger,
+          database: coreServices.database,
+          scheduler: coreServices.scheduler,
+          httpRouter: coreServices.httpRouter,
+          httpAuth: coreServices.httpAuth,
+          auth: coreServices.auth,
+          permissions: coreServices.permissions,
+          permissionsRegistry: coreServices.permissionsRegistry,
+          auditor: coreServices.auditor,
+          catalog: catalogServiceRef,
+        },
+        async init(deps) {
+          const { config, logger, scheduler, httpRouter } = deps;
+          const clock = options?.clock ?? Date.now;
+          deps.permissionsRegistry.addPermissions(oncallPermissions);
+
+          const stores = await createStores(deps.database);
+          const engine = EscalationEngine.create({
+            stores,
+            channels,
+            users: new UserResolver({ catalog: deps.catalog, auth: deps.auth }),
+            logger,
+            clock,
+            claimTimeoutMs:
+              (config.getOptionalNumber(
+                'oncall.escalation.claimTimeoutSeconds',
+              ) ?? 300) * 1000,
+          });
+          const updates = new ChannelUpdates({
+            channels,
+            incidents: stores.incidents,
+            logger,
+            clock,
+          });
+          const incidents = IncidentService.create({
+            stores,
+            engine,
+            updates,
+            logger,
+            clock,
+          });
+
+          for (const channel of channels.list()) {
+            channel.bind?.({
+              incidents: auditedActions(incidents, deps.auditor, channel.id),
+            });
+          }
+
+          const tickSeconds =
+            config.getOptionalNumber('oncall.escalation.tickSeconds') ?? 5;
+          await scheduler.scheduleTask({
+            id: 'oncall-escalation',
+            frequency: { seconds: tickSeconds },
+            timeout: { minutes: 10 },
+            scope: 'global',
+            fn: async () => {
+              await engine.tick();
+            },
+          });
+
+          httpRouter.addAuthPolicy({
+            path: '/health',
+            allow: 'unauthenticated',
+          });
+          httpRouter.addAuthPolicy({
+            path: '/alerts',
+            allow: 'unauthenticated',
+          });
+          httpRouter.use(
+            await createRouter({
+              httpAuth: deps.httpAuth,
+              permissions: deps.permissions,
+              auditor: deps.auditor,
+              logger,
+              stores,
+              incidents,
+              channels,
+              clock,
+            }),
+          );
+        },
+      });
+    },
+  });
+}
+
+/**
+ * The on-call backend plugin: incidents, alert webhooks, escalation rules and
+ * the escalation engine.
+ * @public
+ */
+export const oncallPlugin = createOncallPlugin();

@@ -1,0 +1,138 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+import type {
+  ChannelTarget,
+  Incident,
+  TimelineEntryType,
+} from '@internal/plugin-oncall-common';
+
+export type { ChannelTarget } from '@internal/plugin-oncall-common';
+
+/**
+ * A channel target chosen in a rule (e.g. a DingTalk group chat).
+ * @public
+ */
+export interface ChannelTargetRef {
+  /** Channel id, equal to {@link OncallChannel.id}. */
+  channel: string;
+  id: string;
+  title?: string;
+  integrationId?: string;
+}
+
+/**
+ * Outcome of delivering to one target or user. Well-known outcomes are
+ * `sent`, `updated`, `aggregated`, `app not linked`, `flow controlled`,
+ * `quota exhausted` and `failed`; every result is written to the timeline.
+ * @public
+ */
+export interface ChannelDeliveryResult {
+  /** Target id, or the user entity ref for a direct message. */
+  target: string;
+  /** User entity ref when the delivery went to a person. */
+  user?: string;
+  outcome: string;
+  detail?: string;
+}
+
+/** @public */
+export type IncidentChangeType =
+  | 'acknowledged'
+  | 'resolved'
+  | 'snoozed'
+  | 'reassigned'
+  | 'commented';
+
+/**
+ * What changed on an incident; passed to {@link OncallChannel.update}.
+ * @public
+ */
+export interface IncidentChange {
+  type: IncidentChangeType;
+  /** User entity ref, or e.g. `webhook:<id>` for alert events. */
+  actor?: string;
+  at: string;
+  /** e.g. `{ minutes }` for snooze, `{ assignee }`, `{ text }` for comments. */
+  data?: Record<string, unknown>;
+}
+
+/** The action ids a channel may offer on a notification. @public */
+export type OncallIncidentActionId = 'acknowledge' | 'resolve' | 'snooze';
+
+/** @public */
+export interface ChannelNotifyRequest {
+  incident: Incident;
+  /** This channel's targets of the escalation step. */
+  targets: ChannelTargetRef[];
+  /** User entity refs to reach (user targets, and group targets expanded to members). */
+  users: string[];
+  /** 1-based escalation step number; 0 for a page outside a rule (e.g. reassign). */
+  step: number;
+  /** Actions valid for the incident's current status, e.g. ['acknowledge','resolve','snooze']. */
+  actions: string[];
+}
+
+/**
+ * Incident operations a channel may perform for people, e.g. when a card
+ * button is clicked. The actor is a Backstage user entity ref; the same
+ * state machine as the REST API applies (e.g. acknowledging a resolved
+ * incident throws a ConflictError).
+ * @public
+ */
+export interface OncallIncidentActions {
+  acknowledge(id: string, actor: string): Promise<Incident>;
+  resolve(id: string, actor: string): Promise<Incident>;
+  snooze(id: string, actor: string, minutes: number): Promise<Incident>;
+  comment(id: string, actor: string, text: string): Promise<Incident>;
+  recordTimeline(
+    id: string,
+    entry: {
+      type: TimelineEntryType;
+      message: string;
+      actor?: string;
+      data?: Record<string, unknown>;
+    },
+  ): Promise<void>;
+  get(id: string): Promise<Incident | undefined>;
+}
+
+/**
+ * A way to reach people about incidents (DingTalk, ...).
+ * @public
+ */
+export interface OncallChannel {
+  /** Stable id used in rule targets, e.g. `dingtalk`. */
+  id: string;
+  /** Display name, e.g. `DingTalk`. */
+  title: string;
+  /** Targets offered in the rule editor's picker. */
+  listTargets(opts: {
+    query?: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<{ items: ChannelTarget[]; nextCursor?: string }>;
+  /** Notify targets and users of an escalation step; one result per delivery. */
+  notify(req: ChannelNotifyRequest): Promise<ChannelDeliveryResult[]>;
+  /** Update what was sent (e.g. cards) after the incident changed. */
+  update(req: { incident: Incident; change: IncidentChange }): Promise<void>;
+  /** Called once at startup with actions bound to the on-call backend. */
+  bind?(ctx: { incidents: OncallIncidentActions }): void;
+}
+
+/** @public */
+export interface OncallChannelsExtensionPoint {
+  addChannel(channel: OncallChannel): void;
+}

@@ -1,0 +1,83 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { useState } from 'react';
+import { Grid, TextField, Typography } from '@material-ui/core';
+import { Content, Header, Page } from '@backstage/core-components';
+import { Route, Routes, useParams } from 'react-router-dom';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { IncidentList } from '../IncidentList';
+import { IncidentDetail } from '../IncidentDetail';
+import { RuleEditor } from '../RuleEditor';
+
+function Detail() {
+  const { id } = useParams();
+  return <IncidentDetail id={id!} />;
+}
+
+function Home() {
+  const [service, setService] = useState('component:default/checkout-api');
+  return (
+    <Grid container spacing={2}>
+      <Grid item xs={12}>
+        <Typography variant="h5">Incidents</Typography>
+        <IncidentList />
+      </Grid>
+      <Grid item xs={12}>
+        <Typography variant="h5">Escalation rules</Typography>
+        <TextField id="rule-service" size="small" variant="outlined" label="Service" value={service} onChange={e => setService(e.target.value)} style={{ margin: '8px 0', minWidth: 360 }} />
+        {service.includes(':') && <RuleEditor key={service} serviceRef={service} />}
+      </Grid>
+    </Grid>
+  );
+}
+
+/** The on-call page: incidents and escalation rules. @public */
+export function OncallPage(props: { legacyHeader?: boolean }) {
+  const content = (
+    <Routes>
+      <Route path="/incidents/:id" element={<Detail />} />
+      <Route path="/*" element={<Home />} />
+    </Routes>
+  );
+  if (!props.legacyHeader) return <Content>{content}</Content>;
+  return (
+    <Page themeId="tool">
+      <Header title="On-call" subtitle="Incidents and escalation rules" />
+      <Content>{content}</Content>
+    </Page>
+  );
+}
+
+/** @public */
+export const LegacyOncallPage = () => <OncallPage legacyHeader />;
+
+/** The "On-call" tab of a service's entity page. @public */
+export function EntityOncallContent() {
+  const { entity } = useEntity();
+  const ref = stringifyEntityRef(entity);
+  return (
+    <Grid container spacing={2}>
+      <Grid item xs={12}>
+        <RuleEditor serviceRef={ref} />
+      </Grid>
+      <Grid item xs={12}>
+        <IncidentList serviceRef={ref} />
+      </Grid>
+    </Grid>
+  );
+}

@@ -1,0 +1,1 @@
+export { OncallPage, LegacyOncallPage, EntityOncallContent } from './OncallPage';

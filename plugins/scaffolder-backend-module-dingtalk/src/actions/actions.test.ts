@@ -1,0 +1,171 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import dingtalkPlugin from '@internal/plugin-dingtalk-backend';
+import { DefaultDingtalkNotifier } from '@internal/plugin-dingtalk-node';
+import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
+import yaml from 'yaml';
+import { createWarRoomAction } from './createWarRoom';
+import { examples } from './createWarRoom.examples';
+import { createInviteToWarRoomAction, createSendMessageAction } from './otherActions';
+
+const APP = {
+  corpId: 'dingcorp',
+  appKey: 'dingclient',
+  appSecret: 'client-secret-value-0123456789',
+  aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
+  token: 'signature-token',
+};
+
+/** The task log, as lines: what a person sees in the scaffolder's log view. */
+function taskLog() {
+  const lines: string[] = [];
+  const logger: any = {
+    lines,
+    child: () => logger,
+  };
+  for (const level of ['error', 'warn', 'info', 'debug']) {
+    logger[level] = (message: string) => lines.push(`${level}: ${message}`);
+  }
+  return logger;
+}
+
+describe('DingTalk scaffolder actions against a real dingtalk backend and the emulator', () => {
+  let emu: EmulatorHandle;
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let notifier: DefaultDingtalkNotifier;
+
+  beforeAll(async () => {
+    emu = await createEmulator();
+    emu.control.createApp({ ...APP, edition: 'standard' });
+    emu.control.createSceneGroupTemplate({ corpId: APP.corpId, templateId: 'tpl', botId: 'group-bot' });
+    for (const [userId, mobile] of [['alice', '13800000001'], ['bob', '13800000002'], ['carol', '13800000003']]) {
+      emu.control.createUser({ corpId: APP.corpId, userId, name: userId, mobile });
+    }
+    backend = await startTestBackend({
+      features: [
+        dingtalkPlugin,
+        catalogServiceMock.factory({
+          entities: ['alice', 'bob'].map((name, i) => ({
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'User',
+            metadata: { name, namespace: 'default', annotations: { 'dingtalk.com/mobile': `1380000000${i + 1}` } },
+            spec: {},
+          })),
+        }),
+        mockServices.rootConfig.factory({
+          data: {
+            backend: { database: { client: 'better-sqlite3', connection: ':memory:' } },
+            dingtalk: {
+              apiBaseUrl: emu.baseUrl,
+              oapiBaseUrl: emu.baseUrl,
+              encryptionKey: 'test-encryption-key-0123456789abcdef',
+              integrations: [
+                { id: 'demo', corpId: APP.corpId, agentId: '1', clientId: APP.appKey, clientSecret: APP.appSecret, aesKey: APP.aesKey, token: APP.token, warRoom: { templateId: 'tpl', botId: 'group-bot' } },
+              ],
+            },
+          },
+        }),
+      ],
+    });
+    const port = backend.server.port();
+    notifier = new DefaultDingtalkNotifier({ discovery: { getBaseUrl: async () => `http://localhost:${port}/api/dingtalk` }, auth: mockServices.auth() });
+    // alice and bob link their accounts (one-click link by mobile)
+    await fetch(`http://localhost:${port}/api/dingtalk/integrations/demo/links/link-all-by-mobile`, {
+      method: 'POST',
+      headers: { authorization: mockCredentialsHeader() },
+    });
+  });
+  afterAll(async () => {
+    await backend.stop();
+    await emu.close();
+  });
+
+  it('creates exactly one war room even when the task is retried after the create call', async () => {
+    const action = createWarRoomAction({ notifier });
+    const input = { title: 'INC-7 Checkout down', owner: 'user:default/alice', members: ['user:default/bob', '13800000003', '19900000000'], incidentId: 'INC-7', message: '**Checkout down**' };
+    const first = createMockActionContext({ input, task: { id: 'task-1' } as any, logger: taskLog() });
+    await action.handler(first as any);
+    // The task runs again (e.g. the backend restarted after the create call).
+    const retry = createMockActionContext({ input, task: { id: 'task-1' } as any });
+    await action.handler(retry as any);
+
+    const rooms = emu.control.groups().filter(g => g.templateId === 'tpl');
+    expect(rooms).toHaveLength(1);
+    expect(rooms[0]).toMatchObject({ title: 'INC-7 Checkout down', ownerUserId: 'alice' });
+    expect(rooms[0].members.sort()).toEqual(['alice', 'bob', 'carol']);
+    expect(first.output).toHaveBeenCalledWith('openConversationId', rooms[0].openConversationId);
+    expect(retry.output).toHaveBeenCalledWith('openConversationId', rooms[0].openConversationId);
+    // the group bot posted the incident
+    expect(emu.control.messages({ openConversationId: rooms[0].openConversationId })[0]).toMatchObject({ robotCode: 'group-bot' });
+    // the unknown mobile is named in the task log; the others were invited
+    expect((first.logger as any).lines).toContainEqual(expect.stringMatching(/^warn: 19900000000 was not invited/));
+    expect(first.output).toHaveBeenCalledWith('notFound', ['19900000000']);
+  });
+
+  it('does nothing in a dry run and says what it would do', async () => {
+    const before = emu.control.calls().total;
+    const ctx = { ...createMockActionContext({ input: { title: 'Dry', owner: '13800000001', members: ['user:default/bob'] }, logger: taskLog() }), isDryRun: true };
+    await createWarRoomAction({ notifier }).handler(ctx as any);
+    expect(emu.control.calls().total).toBe(before);
+    expect((ctx.logger as any).lines.join('\n')).toContain('would create DingTalk war room "Dry"');
+    expect(ctx.output).toHaveBeenCalledWith('openConversationId', 'dry-run-open-conversation-id');
+  });
+
+  it('runs its documented example', async () => {
+    const step = yaml.parse(examples[0].example).steps[0];
+    const ctx = createMockActionContext({ input: step.input, task: { id: 'example-task' } as any });
+    await createWarRoomAction({ notifier }).handler(ctx as any);
+    expect(ctx.output).toHaveBeenCalledWith('openConversationId', expect.any(String));
+  });
+
+  it('invites more members to a war room', async () => {
+    const room = emu.control.groups().find(g => g.templateId === 'tpl' && g.title === 'INC-42 Checkout errors')!;
+    emu.control.updateApp(APP.appKey, {});
+    const ctx = createMockActionContext({ input: { openConversationId: room.openConversationId, members: ['13800000003', 'user:default/nobody'] } });
+    await createInviteToWarRoomAction({ notifier }).handler(ctx as any);
+    expect(ctx.output).toHaveBeenCalledWith('invited', ['13800000003']);
+    expect(ctx.output).toHaveBeenCalledWith('notFound', ['user:default/nobody: app not linked']);
+  });
+
+  it('sends a message to a group and reports unlinked users', async () => {
+    const group = emu.control.createGroup({ corpId: APP.corpId, title: 'Team', ownerUserId: 'alice', memberUserIds: [] });
+    await emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: group.openConversationId });
+    const ctx = createMockActionContext({
+      input: { groups: [group.openConversationId], users: ['user:default/alice', 'user:default/zed'], type: 'markdown', title: 'Hi', text: '**hello**' },
+      task: { id: 'task-msg' } as any,
+    });
+    await createSendMessageAction({ notifier }).handler(ctx as any);
+    expect(ctx.output).toHaveBeenCalledWith('sent', 2);
+    expect(ctx.output).toHaveBeenCalledWith('notSent', ['user:default/zed: app not linked']);
+    expect(emu.control.messages({ openConversationId: group.openConversationId })[0].msgParam).toEqual({ title: 'Hi', text: '**hello**' });
+  });
+
+  it('names what to configure when a permission is missing', async () => {
+    emu.control.updateApp(APP.appKey, { permissions: ['qyapi_robot_sendmsg', 'qyapi_get_member_by_mobile'] });
+    const ctx = createMockActionContext({ input: { title: 'No permission', owner: 'user:default/alice', members: [] }, task: { id: 'task-perm' } as any });
+    await expect(createWarRoomAction({ notifier }).handler(ctx as any)).rejects.toThrow('qyapi_chat_manage');
+  });
+});
+
+function mockCredentialsHeader() {
+  // the test backend accepts the mock user token
+  const { mockCredentials } = require('@backstage/backend-test-utils');
+  return mockCredentials.user.header();
+}

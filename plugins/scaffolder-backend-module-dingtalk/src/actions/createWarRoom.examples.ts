@@ -1,0 +1,41 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import type { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+/** @public */
+export const examples: TemplateExample[] = [
+  {
+    description: 'Open a war room for an incident with two responders, one by Backstage user and one by mobile number',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'warroom',
+          action: 'dingtalk:warroom:create',
+          name: 'Open the DingTalk war room',
+          input: {
+            title: 'INC-42 Checkout errors',
+            owner: 'user:default/alice',
+            members: ['user:default/bob', '13800000003'],
+            incidentId: 'INC-42',
+            message: '**Checkout error rate above 5%**\nJoin here to coordinate.',
+          },
+        },
+      ],
+    }),
+  },
+];
