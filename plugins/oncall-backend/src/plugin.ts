@@ -101,6 +101,11 @@ export function createOncallPlugin(options?: { clock?: Clock }) {
             timeout: { minutes: 10 },
             scope: 'global',
             fn: async () => {
+              // A step this process is still running (started by kick() when
+              // an incident arrived) holds its claim until it has recorded
+              // the step; ticking meanwhile would skip that incident until
+              // the next tick. Let it finish first.
+              await engine.idle();
               await engine.tick();
             },
           });
