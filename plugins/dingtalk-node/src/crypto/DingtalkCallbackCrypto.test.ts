@@ -31,7 +31,51 @@ const VECTOR = {
   nonce: '88888888',
 };
 
+
+// Ciphertexts published beside DingTalk's DingTalkEncryptor samples (the Java
+// sample's `getEncryptedMap("success", …)` output quoted in o2oa's DingTalk
+// connector, and the test vector of a Deno port): fixed inputs and outputs no
+// one here produced, so our decryption and signature are checked against the
+// reference implementation's output, not against our own encryption.
+const PUBLISHED = [
+  {
+    token: 'o2oa',
+    aesKey: 'Nzk5ZjFiODIxMzkyNGMyNWIyMmFiZWZkNjIzNjIxYTg',
+    receiverId: 'ding21016b71e78da961',
+    timestamp: '1603697312745',
+    nonce: '2dffdfdfdf2222',
+    encrypt: 'QH/UQCL7dUGoPQZcBf2H2u/8ImJ+6tjDOSfHle3GmMoG/zopHbD8JpXVCBFGSUFmQ3bWXIuzwyXAZCeS2kptmA==',
+    signature: '502b261eda47a212db163c91322f7ddecb2e99cc',
+    message: 'success',
+  },
+  {
+    token: 'o2oa',
+    aesKey: 'Nzk5ZjFiODIxMzkyNGMyNWIyMmFiZWZkNjIzNjIxYTg',
+    receiverId: 'ding21016b71e78da961',
+    encrypt: 'Z129Xx+g/4RNjuplftqRsS24/FbMqS8Zy56JGpUQtL1zpVAoqhGS1PHiF5QdxQKRwzUgNg06tDylA02Lyy/W9Q==',
+    message: 'success',
+  },
+  {
+    token: 'aaaqo3IDtbgWd4uyJYtrzzz',
+    aesKey: 'aaabWe22zMdfpVVF6kFsZ9E4ODL1wjjykB5ifzjLzzz',
+    receiverId: 'dingn4jxcg1w9jy9exxx',
+    encrypt: 'cKVPF3fvpb646ZnKPbYn/Y5fChYt4e3OjgLbwuMSMm7fuv/Sfu0POorlMHTLide0mitKXnWk1hs/ON7onS9WcQ==',
+    message: 'success',
+  },
+];
+
 describe('DingtalkCallbackCrypto', () => {
+  it.each(PUBLISHED)('decrypts and signs the published vector for $receiverId', v => {
+    const ours = new DingtalkCallbackCrypto(v);
+    expect(ours.decrypt(v.encrypt)).toBe(v.message);
+    if (v.signature) {
+      expect(ours.sign(v.timestamp!, v.nonce!, v.encrypt)).toBe(v.signature);
+      expect(ours.verify(v.signature, v.timestamp!, v.nonce!, v.encrypt)).toBe(true);
+    }
+    // The receiver id is part of the plaintext: another app's key must not pass.
+    expect(() => new DingtalkCallbackCrypto({ ...v, receiverId: 'dingother' }).decrypt(v.encrypt)).toThrow();
+  });
+
   const ours = new DingtalkCallbackCrypto(VECTOR);
   const theirs = new DingTalkEncryptor(VECTOR.token, VECTOR.aesKey, VECTOR.receiverId);
 
