@@ -357,6 +357,41 @@ describe('dingtalk backend plugin', () => {
     }
   });
 
+  it('invites unlinked Backstage users to a war room by the mobile number in the catalog', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const users = [userEntity('owner', '13800000001'), userEntity('member', '13800000003'), userEntity('nomobile'), userEntity('stranger', '19999999999')];
+    const backend = await startDingtalkBackend({ knex, emu, users });
+    try {
+      await request(backend.server)
+        .post('/api/dingtalk/integrations')
+        .send({ ...integrationBody, warRoom: { templateId: 'tpl-1', botId: 'group-bot-1' } })
+        .expect(201);
+      const res = await request(backend.server)
+        .post('/api/dingtalk/warrooms')
+        .send({
+          title: 'INC-2 Latency',
+          ownerUserEntityRef: 'user:default/owner',
+          members: { userEntityRefs: ['user:default/member', 'user:default/nomobile', 'user:default/stranger'] },
+          uuid: 'incident-catalog-mobiles',
+        });
+      expect(res.status).toBe(201);
+      expect(res.body.notFound).toEqual([
+        expect.objectContaining({ userEntityRef: 'user:default/nomobile', reason: expect.stringContaining('dingtalk.com/mobile') }),
+        expect.objectContaining({ userEntityRef: 'user:default/stranger', reason: expect.stringContaining('no DingTalk user') }),
+      ]);
+      const [room] = emu.control.groups().filter(g => g.title === 'INC-2 Latency');
+      expect(room).toMatchObject({ ownerUserId: 'dt1', members: ['dt1', 'dt3'] });
+      // Inviting is not linking: messages still go to linked accounts only.
+      const sent = await request(backend.server)
+        .post('/api/dingtalk/notify/send')
+        .send({ users: ['user:default/member'], message: { type: 'text', content: 'hello' } })
+        .expect(200);
+      expect(sent.body.results).toEqual([expect.objectContaining({ recipient: 'user:default/member', outcome: 'app not linked' })]);
+    } finally {
+      await backend.stop();
+    }
+  });
+
   it('tests credentials by fetching a token', async () => {
     const knex = await databases.init('SQLITE_3');
     const backend = await startDingtalkBackend({ knex, emu });

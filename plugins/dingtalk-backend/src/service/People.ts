@@ -71,6 +71,42 @@ export class People {
     return out;
   }
 
+  /**
+   * Who to put in a war room. Scene groups are joined by DingTalk user id,
+   * and responders are invited by mobile number (as Flashduty does): a
+   * Backstage user without an account link is still invited when the catalog
+   * has their mobile number. Messages are different on purpose: they go to
+   * linked accounts only, and an unlinked person's record says so.
+   */
+  private async resolveForInvite(i: StoredIntegration, req: { userEntityRefs?: string[]; mobiles?: string[] }) {
+    const resolved = await this.resolve(i, req);
+    const unlinked = resolved.filter(r => r.userEntityRef && !r.dingtalkUserId);
+    if (unlinked.length === 0) return resolved;
+    const credentials = await this.deps.auth.getOwnServiceCredentials();
+    const { items } = await this.deps.catalog.getEntitiesByRefs(
+      { entityRefs: unlinked.map(r => r.userEntityRef!), fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.annotations'] },
+      { credentials },
+    );
+    const client = this.deps.registry.client(i);
+    for (const [index, person] of unlinked.entries()) {
+      const mobile = items[index]?.metadata.annotations?.[MOBILE_ANNOTATION];
+      if (!mobile) {
+        person.reason = `app not linked, and the catalog has no ${MOBILE_ANNOTATION} for this user`;
+        continue;
+      }
+      const user = await client.getUserByMobile(mobile).catch(e => {
+        throw explainPermission(e);
+      });
+      if (user) {
+        person.dingtalkUserId = user.userId;
+        delete person.reason;
+      } else {
+        person.reason = 'app not linked, and no DingTalk user has the mobile number in the catalog';
+      }
+    }
+    return resolved;
+  }
+
   /** Flashduty's one-click link: catalog users with a mobile annotation. */
   async linkAllByMobile(i: StoredIntegration) {
     const credentials = await this.deps.auth.getOwnServiceCredentials();
@@ -117,14 +153,14 @@ export class People {
       );
     }
     if (!req.ownerUserEntityRef && !req.ownerMobile) throw new InputError('An owner (user entity ref or mobile) is required');
-    const [owner] = await this.resolve(i, {
+    const [owner] = await this.resolveForInvite(i, {
       userEntityRefs: req.ownerUserEntityRef ? [req.ownerUserEntityRef] : [],
       mobiles: req.ownerUserEntityRef ? [] : [req.ownerMobile!],
     });
     if (!owner.dingtalkUserId) {
       throw new InputError(`The owner ${owner.userEntityRef ?? owner.mobile} has no DingTalk account: ${owner.reason}`);
     }
-    const members = await this.resolve(i, req.members);
+    const members = await this.resolveForInvite(i, req.members);
     const invited = members.filter(m => m.dingtalkUserId);
     const notFound = members.filter(m => !m.dingtalkUserId);
     const client = this.deps.registry.client(i);
@@ -148,7 +184,8 @@ export class People {
           cardParamMap: cardParams(req.message),
           groups: [group.openConversationId],
           robotCode: botId,
-          callbackRouteKey: callbackRouteKey(i.id),
+          // as in Messenger: without a route key DingTalk answers over Stream mode
+          callbackRouteKey: i.transport === 'http' ? callbackRouteKey(i.id) : undefined,
         });
       } else {
         await client.sendGroupMessage({
@@ -170,7 +207,7 @@ export class People {
   }
 
   async invite(i: StoredIntegration, openConversationId: string, req: { userEntityRefs?: string[]; mobiles?: string[] }) {
-    const members = await this.resolve(i, req);
+    const members = await this.resolveForInvite(i, req);
     const invited = members.filter(m => m.dingtalkUserId);
     if (invited.length) {
       await this.deps.registry
