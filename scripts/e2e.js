@@ -89,7 +89,7 @@ async function main() {
     }
   } finally {
     if (browser) await browser.close();
-    stack.stop();
+    await stack.stop();
   }
   process.stdout.write(`\ne2e: ${passed} passed, ${failed} failed\n`);
   process.stdout.write(`screenshots: ${path.relative(root, artifacts)}/\n`);

@@ -83,9 +83,17 @@ async function waitFor(url, { timeoutMs, ok = s => s !== undefined && s < 500, c
 
 /**
  * Starts emulator, backend and frontend; resolves when all three answer.
- * Returns a handle whose stop() ends every process group.
+ * Returns a handle whose stop() ends every process group (a promise).
  */
 async function startStack({ quiet = false, frontend = true } = {}) {
+  // A server left over from an earlier run would answer the health checks
+  // below in place of the one started here: refuse to start next to it.
+  const ports = [EMULATOR_PORT, 7007, ...(frontend ? [3000] : [])];
+  for (const port of ports) {
+    if ((await probe(`http://127.0.0.1:${port}/`)) !== undefined) {
+      throw new Error(`Port ${port} is already in use: stop what runs there first (an earlier npm start or e2e run?)`);
+    }
+  }
   const children = [];
   const cli = path.join(root, 'node_modules/.bin/backstage-cli');
   children.push(
@@ -110,16 +118,37 @@ async function startStack({ quiet = false, frontend = true } = {}) {
       }),
     );
   }
-  const stop = () => {
-    for (const child of children) {
-      if (child.exitCode === null) {
-        try {
-          process.kill(-child.pid, 'SIGTERM');
-        } catch {
-          child.kill('SIGTERM');
-        }
+  // Each child leads its own process group (detached): `backstage-cli package
+  // start` runs the backend and the dev server as grandchildren, and a
+  // Backstage backend can linger in its graceful shutdown. SIGTERM the whole
+  // group, then SIGKILL what is left, so that no stale backend keeps port
+  // 7007 and answers the next run's health checks.
+  const signal = (child, sig) => {
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      try {
+        child.kill(sig);
+      } catch {
+        // already gone
       }
     }
+  };
+  const groupAlive = child => {
+    try {
+      process.kill(-child.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const stop = async (graceMs = 5000) => {
+    for (const child of children) signal(child, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (children.some(groupAlive) && Date.now() < deadline) {
+      await new Promise(r => setTimeout(r, 100));
+    }
+    for (const child of children.filter(groupAlive)) signal(child, 'SIGKILL');
   };
   try {
     await waitFor(`http://127.0.0.1:${EMULATOR_PORT}/_emulator/api/health`, { timeoutMs: 60_000, children });
@@ -129,7 +158,7 @@ async function startStack({ quiet = false, frontend = true } = {}) {
       await waitFor('http://127.0.0.1:3000/', { timeoutMs: 600_000, ok: s => s === 200, children });
     }
   } catch (error) {
-    stop();
+    await stop();
     throw error;
   }
   return { stop, children, emulatorUrl: `http://127.0.0.1:${EMULATOR_PORT}` };

@@ -30,17 +30,13 @@ startStack()
         '',
       ].join('\n'),
     );
-    const stop = () => {
-      stack.stop();
-      process.exit(0);
-    };
+    const stop = () => stack.stop().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     for (const child of stack.children) {
       child.on('exit', code => {
         process.stderr.write(`${child.spawnargs.join(' ')} exited with ${code}\n`);
-        stack.stop();
-        process.exit(code ?? 1);
+        stack.stop().then(() => process.exit(code ?? 1));
       });
     }
   })
