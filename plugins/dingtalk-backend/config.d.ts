@@ -33,6 +33,17 @@ export interface Config {
     encryptionKey?: string;
     /** The interactive card template id created in DingTalk's card builder. */
     cardTemplateId?: string;
+    /** The DingTalk API client: per-attempt timeout (default 10000 ms) and attempts per call (default 4). */
+    client?: { timeoutMs?: number; maxAttempts?: number };
+    /** Stream mode (integrations with `transport: stream`). */
+    stream?: {
+      /**
+       * How long a replica's hold on an integration's stream connection lasts
+       * unless renewed (every third of it). Another replica takes over this
+       * long after the holder dies; at once when it shuts down. Default 30.
+       */
+      leaseSeconds?: number;
+    };
     /** Integrations declared here are read-only in the UI. */
     integrations?: Array<{
       id: string;

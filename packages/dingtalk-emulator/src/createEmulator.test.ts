@@ -122,7 +122,8 @@ const PUBLISHED = [
 describe('the emulator\'s callback crypto', () => {
   it.each(PUBLISHED)('reads the published vector for $receiverId identically', v => {
     expect(decryptFrom(v.aesKey, v.encrypt)).toEqual({ message: v.message, receiverId: v.receiverId });
-    if (v.signature) expect(signature(v.token, v.timestamp!, v.nonce!, v.encrypt)).toBe(v.signature);
+    // vectors published without a signature check decryption only
+    expect(v.signature && signature(v.token, v.timestamp!, v.nonce!, v.encrypt)).toBe(v.signature);
   });
 });
 

@@ -54,6 +54,11 @@ export interface EmulatorOptions {
   pushRetryDelaysMs?: number[];
   /** How long an event push may take before it counts as failed. */
   pushTimeoutMs?: number;
+  /**
+   * Between a SYSTEM `disconnect` frame and the gateway closing the socket
+   * (DingTalk waits about 10 s; the default here is short for tests).
+   */
+  streamDisconnectGraceMs?: number;
   log?: (line: string) => void;
 }
 
@@ -111,7 +116,18 @@ export interface EmulatorControl {
   injectFault(fault: Fault): void;
   clearFaults(): void;
   pushLog(filter?: { appKey?: string }): EmulatorState['pushLog'];
-  disconnectStreams(req?: { appKey?: string }): number;
+  /**
+   * Drops the app's stream connections. `graceful` first sends the SYSTEM
+   * `disconnect` frame the gateway sends before it closes a connection (e.g.
+   * on a gateway deploy), then closes after `streamDisconnectGraceMs`;
+   * otherwise the sockets are cut at once, as by a network failure. Frames
+   * not ACKed yet stay queued and are re-delivered on the next connection.
+   */
+  disconnectStreams(req?: { appKey?: string; graceful?: boolean }): number;
+  /** Sends the SYSTEM `ping` to each stream connection; resolves to how many answered it. */
+  pingStreams(req?: { appKey?: string }): Promise<number>;
+  /** Open stream connections (all apps, or one app's). */
+  streamConnections(req?: { appKey?: string }): number;
   reset(): void;
 }
 
@@ -181,6 +197,11 @@ export async function createEmulator(
   let faults: Array<Fault & { remaining?: number }> = [];
   const sockets = new Set<Socket>();
   const streams = new Map<string, Set<WebSocket>>();
+  // connections told to disconnect: the gateway sends them nothing new
+  const draining = new WeakSet<WebSocket>();
+  // SYSTEM frames (ping) waiting for their answer, by messageId
+  const systemReplies = new Map<string, () => void>();
+  const graceMs = options.streamDisconnectGraceMs ?? 1000;
   // un-ACKed stream frames per app, re-delivered on the next connection
   const pending = new Map<string, Map<string, { frame: any; resolve: (data: any) => void }>>();
   const tickets = new Map<string, { appKey: string; expiresAt: number }>();
@@ -484,13 +505,22 @@ export async function createEmulator(
     return { processQueryKey: newId('pqk') };
   });
 
-  function deliverTo(emuApp: EmuApp, openSpaceId: string) {
+  /**
+   * A group card is posted by a robot that is in the group: the app's own
+   * robot where its Cool App is installed, or the scene group's template bot
+   * (`imGroupOpenDeliverModel.robotCode`).
+   */
+  function deliverTo(emuApp: EmuApp, openSpaceId: string, groupRobotCode?: string) {
     const spaces = openSpaceId.replace(/^dtv1\.card\/\//, '').split(';').filter(Boolean);
     return spaces.map(space => {
       const [type, id] = space.split('.', 2) as [string, string];
       if (type === 'IM_GROUP') {
         const group = state.groups.get(id);
-        const ok = !!group && (group.coolApps.includes(emuApp.appKey) || group.corpId === emuApp.corpId && !!group.botId);
+        const robot = groupRobotCode ?? emuApp.appKey;
+        const ok =
+          !!group &&
+          group.corpId === emuApp.corpId &&
+          ((robot === emuApp.appKey && group.coolApps.includes(emuApp.appKey)) || (group.botId !== undefined && group.botId === robot));
         return { spaceType: type, spaceId: id, success: ok, errorMsg: ok ? undefined : 'robot not in group', carrierId: newId('c') };
       }
       if (type === 'IM_ROBOT') {
@@ -506,7 +536,8 @@ export async function createEmulator(
   newApi('post', '/v1.0/card/instances/createAndDeliver', 'card.instances.createAndDeliver', (req, emuApp) => {
     const body = req.body ?? {};
     requireFields(body, ['cardTemplateId', 'outTrackId', 'openSpaceId']);
-    const deliverResults = deliverTo(emuApp, String(body.openSpaceId));
+    const groupRobotCode = body.imGroupOpenDeliverModel?.robotCode;
+    const deliverResults = deliverTo(emuApp, String(body.openSpaceId), groupRobotCode);
     const delivered = deliverResults.filter(r => r.success).map(r => `${r.spaceType}.${r.spaceId}`);
     const existing = state.cards.get(body.outTrackId);
     const cardParamMap = { ...(body.cardData?.cardParamMap ?? {}) };
@@ -516,6 +547,7 @@ export async function createEmulator(
       cardTemplateId: body.cardTemplateId,
       callbackType: body.callbackType ?? 'STREAM',
       callbackRouteKey: body.callbackRouteKey,
+      groupRobotCode,
       cardParamMap,
       spaces: [],
       atUserIds: [],
@@ -542,7 +574,7 @@ export async function createEmulator(
     if (!card || card.appKey !== emuApp.appKey) {
       throw new ApiError(400, 'card.not.exist', `卡片 ${body.outTrackId} 不存在`);
     }
-    const results = deliverTo(emuApp, String(body.openSpaceId));
+    const results = deliverTo(emuApp, String(body.openSpaceId), body.imGroupOpenDeliverModel?.robotCode);
     card.spaces = [...new Set([...card.spaces, ...results.filter(r => r.success).map(r => `${r.spaceType}.${r.spaceId}`)])];
     if (body.imGroupOpenDeliverModel?.atUserIds) {
       card.atUserIds = [...new Set([...card.atUserIds, ...Object.keys(body.imGroupOpenDeliverModel.atUserIds)])];
@@ -769,7 +801,7 @@ export async function createEmulator(
       pending.set(appKey, queue);
       queue.set(frame.headers.messageId, { frame, resolve });
       for (const ws of streams.get(appKey) ?? []) {
-        if (ws.readyState === WebSocket.OPEN) {
+        if (ws.readyState === WebSocket.OPEN && !draining.has(ws)) {
           ws.send(JSON.stringify(frame));
           return;
         }
@@ -803,7 +835,7 @@ export async function createEmulator(
     const connected = (streams.get(emuApp.appKey)?.size ?? 0) > 0;
     const result = await Promise.race([
       acked,
-      new Promise<false>(r => setTimeout(() => r(false), pushTimeoutMs)),
+      new Promise<false>(r => setTimeout(() => r(false), pushTimeoutMs).unref()),
     ]);
     return {
       delivered: result,
@@ -824,6 +856,15 @@ export async function createEmulator(
 
   // ---- stream gateway (WebSocket) -------------------------------------------
 
+  function systemFrame(topic: 'ping' | 'disconnect', data: object) {
+    return {
+      specVersion: '1.0',
+      type: 'SYSTEM',
+      headers: { contentType: 'application/json', messageId: newId('msg'), time: String(now()), topic },
+      data: JSON.stringify(data),
+    };
+  }
+
   const wss = new WebSocketServer({ noServer: true });
   wss.on('connection', (ws: WebSocket, appKey: string) => {
     const set = streams.get(appKey) ?? new Set();
@@ -837,6 +878,12 @@ export async function createEmulator(
         return;
       }
       const messageId = msg?.headers?.messageId;
+      const systemReply = messageId ? systemReplies.get(messageId) : undefined;
+      if (systemReply && Number(msg.code) === 200) {
+        systemReplies.delete(messageId);
+        systemReply();
+        return;
+      }
       const entry = messageId ? pending.get(appKey)?.get(messageId) : undefined;
       if (entry && Number(msg.code) === 200) {
         pending.get(appKey)!.delete(messageId);
@@ -1002,7 +1049,7 @@ export async function createEmulator(
         };
         const data = await Promise.race([
           sendFrame(emuApp.appKey, frame),
-          new Promise(r => setTimeout(() => r(undefined), pushTimeoutMs)),
+          new Promise(r => setTimeout(() => r(undefined), pushTimeoutMs).unref()),
         ]);
         status = data === undefined ? 504 : 200;
         response = (data as any)?.response ?? data;
@@ -1079,14 +1126,52 @@ export async function createEmulator(
     pushLog(filter = {}) {
       return state.pushLog.filter(p => !filter.appKey || p.appKey === filter.appKey);
     },
-    disconnectStreams({ appKey } = {}) {
+    disconnectStreams({ appKey, graceful } = {}) {
       let n = 0;
       for (const [key, set] of streams) {
         if (appKey && key !== appKey) continue;
         for (const ws of set) {
-          ws.terminate();
           n += 1;
+          if (!graceful) {
+            ws.terminate();
+            continue;
+          }
+          draining.add(ws);
+          ws.send(JSON.stringify(systemFrame('disconnect', { reason: 'gateway maintenance' })));
+          setTimeout(() => ws.terminate(), graceMs).unref?.();
         }
+      }
+      return n;
+    },
+    async pingStreams({ appKey } = {}) {
+      const answers: Promise<boolean>[] = [];
+      for (const [key, set] of streams) {
+        if (appKey && key !== appKey) continue;
+        for (const ws of set) {
+          if (ws.readyState !== WebSocket.OPEN) continue;
+          const frame = systemFrame('ping', { opaque: crypto.randomBytes(8).toString('hex') });
+          answers.push(
+            new Promise<boolean>(resolve => {
+              const timer = setTimeout(() => {
+                systemReplies.delete(frame.headers.messageId);
+                resolve(false);
+              }, pushTimeoutMs);
+              systemReplies.set(frame.headers.messageId, () => {
+                clearTimeout(timer);
+                resolve(true);
+              });
+              ws.send(JSON.stringify(frame));
+            }),
+          );
+        }
+      }
+      return (await Promise.all(answers)).filter(Boolean).length;
+    },
+    streamConnections({ appKey } = {}) {
+      let n = 0;
+      for (const [key, set] of streams) {
+        if (appKey && key !== appKey) continue;
+        for (const ws of set) if (ws.readyState === WebSocket.OPEN) n += 1;
       }
       return n;
     },

@@ -97,6 +97,8 @@ export interface EmuCard {
   cardTemplateId: string;
   callbackType: string;
   callbackRouteKey?: string;
+  /** The robot that posted it in groups (`imGroupOpenDeliverModel.robotCode`). */
+  groupRobotCode?: string;
   cardParamMap: Record<string, string>;
   /** Where the card was delivered: `IM_GROUP.<cid>` or `IM_ROBOT.<userId>`. */
   spaces: string[];

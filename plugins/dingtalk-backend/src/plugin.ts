@@ -15,17 +15,22 @@
  */
 
 import { coreServices, createBackendPlugin, resolvePackagePath } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { dingtalkPermissions } from '@internal/plugin-dingtalk-common';
 import { migrateDingtalkNode } from '@internal/plugin-dingtalk-node';
 import Router from 'express-promise-router';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createDingtalkActions } from './actions/createDingtalkActions';
 import { CardsStore } from './database/CardsStore';
 import { EventsStore } from './database/EventsStore';
 import { GroupsStore } from './database/GroupsStore';
 import { IntegrationsStore } from './database/IntegrationsStore';
 import { LinksStore } from './database/LinksStore';
 import { RecordsStore } from './database/RecordsStore';
+import { StreamLeaseStore } from './database/StreamLeaseStore';
 import { readEncryptionKey } from './lib/encryptionKey';
 import { SecretBox } from './lib/SecretBox';
 import { cardCallbackKey, createCallbackRouter } from './service/callbackRouter';
@@ -35,6 +40,7 @@ import { IntegrationRegistry, readSettings } from './service/IntegrationRegistry
 import { callbackRouteKey, Messenger } from './service/Messenger';
 import { People } from './service/People';
 import { createApiRouter } from './service/router';
+import { createStreamFrameRouter, StreamManager } from './service/stream/StreamManager';
 import { UsageService } from './service/UsageService';
 
 /**
@@ -59,6 +65,8 @@ export const dingtalkPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        lifecycle: coreServices.lifecycle,
+        actionsRegistry: actionsRegistryServiceRef,
         catalog: catalogServiceRef,
         notifications: notificationService,
       },
@@ -92,7 +100,7 @@ export const dingtalkPlugin = createBackendPlugin({
           logger,
           onCalls: i => void usage.checkQuota(i).catch(e => logger.warn(`Quota check failed: ${e}`)),
         });
-        const people = new People({ registry, links: stores.links, catalog: deps.catalog, auth: deps.auth, logger, cardTemplateId: settings.cardTemplateId });
+        const people = new People({ registry, links: stores.links, cards: stores.cards, catalog: deps.catalog, auth: deps.auth, logger, cardTemplateId: settings.cardTemplateId });
         const events = new EventProcessor({ events: stores.events, groups: stores.groups, registry, logger });
 
         // Card button clicks come back to this URL; its key is known only to
@@ -106,7 +114,23 @@ export const dingtalkPlugin = createBackendPlugin({
         const registerQuietly = (id: string) =>
           registerCardCallback(id).catch(e => logger.warn(`Could not register the DingTalk card callback of ${id}: ${e}`));
 
-        const callbacks = createCallbackRouter({ registry, events, cards: stores.cards, links: stores.links, box, discovery: deps.discovery, auth: deps.auth, logger });
+        const callbackDeps = { registry, events, cards: stores.cards, links: stores.links, box, discovery: deps.discovery, auth: deps.auth, logger };
+        const callbacks = createCallbackRouter(callbackDeps);
+        // Stream mode: the same events and card clicks over one WebSocket per
+        // integration, held by one replica at a time.
+        const streams = new StreamManager({
+          registry,
+          leases: new StreamLeaseStore(db),
+          onFrame: createStreamFrameRouter(callbackDeps),
+          logger,
+          apiBaseUrl: settings.apiBaseUrl,
+          instanceId: `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(4).toString('hex')}`,
+          leaseTtlMs: (config.getOptionalNumber('dingtalk.stream.leaseSeconds') ?? 30) * 1000,
+        });
+        const onIntegrationChanged = (id: string) => {
+          void registerQuietly(id);
+          void streams.kick();
+        };
         const h5 = createH5Router({ registry, links: stores.links, box, settings, discovery: deps.discovery, auth: deps.auth, logger });
         const api = await createApiRouter({
           httpAuth: deps.httpAuth,
@@ -121,7 +145,17 @@ export const dingtalkPlugin = createBackendPlugin({
           people,
           usage,
           box,
-          onIntegrationChanged: id => void registerQuietly(id),
+          onIntegrationChanged,
+        });
+
+        createDingtalkActions({
+          actionsRegistry: deps.actionsRegistry,
+          permissions: deps.permissions,
+          auditor: deps.auditor,
+          registry,
+          groups: stores.groups,
+          messenger,
+          people,
         });
 
         const router = Router();
@@ -139,6 +173,8 @@ export const dingtalkPlugin = createBackendPlugin({
 
         // Not awaited: DingTalk being unreachable must not stop the backend.
         void registry.list().then(all => Promise.all(all.map(i => registerQuietly(i.id))));
+        deps.lifecycle.addStartupHook(() => streams.start());
+        deps.lifecycle.addShutdownHook(() => streams.stop());
       },
     });
   },

@@ -14,106 +14,9 @@
  * limitations under the License.
  */
 
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import type { SchedulerService, ServiceFactory } from '@backstage/backend-plugin-api';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import type { Entity } from '@backstage/catalog-model';
-import dingtalkPlugin from '@internal/plugin-dingtalk-backend';
-import { createOncallPlugin } from '@internal/plugin-oncall-backend';
 import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
 import request from 'supertest';
-import { oncallModuleDingtalk } from './module';
-
-const APP = {
-  corpId: 'dingcorp',
-  appKey: 'dingclient',
-  appSecret: 'client-secret-value-0123456789',
-  agentId: '3000000001',
-  aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
-  token: 'signature-token',
-};
-const SERVICE = 'component:default/checkout-api';
-const T0 = Date.parse('2026-11-24T03:00:00Z');
-const MINUTE = 60_000;
-
-const user = (name: string, mobile?: string): Entity => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'User',
-  metadata: { name, namespace: 'default', annotations: mobile ? { 'dingtalk.com/mobile': mobile } : {} },
-  spec: { profile: { displayName: name }, memberOf: [] },
-});
-
-const alertmanager = (status: 'firing' | 'resolved', fingerprint = 'fp-1', title = 'Checkout error rate above 5%') => ({
-  version: '4',
-  status,
-  receiver: 'backstage',
-  groupKey: `{}:{alertname="${fingerprint}"}`,
-  alerts: [
-    {
-      status,
-      labels: { alertname: 'HighErrorRate', severity: 'critical', service: 'checkout-api' },
-      annotations: { summary: title, description: 'checkout-api 5xx at 7%' },
-      startsAt: '2026-11-24T03:00:00Z',
-      endsAt: status === 'resolved' ? '2026-11-24T03:30:00Z' : '0001-01-01T00:00:00Z',
-      fingerprint,
-    },
-  ],
-});
-
-async function eventually(check: () => void | Promise<void>, ms = 10_000) {
-  const began = Date.now();
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (e) {
-      if (Date.now() - began > ms) throw e;
-      await new Promise(r => setTimeout(r, 50));
-    }
-  }
-}
-
-async function start(emu: EmulatorHandle, aggregation?: object) {
-  const clock = { now: T0 };
-  const scheduler = mockServices.scheduler() as SchedulerService & {
-    factory(o?: { skipTaskRunOnStartup?: boolean }): ServiceFactory<SchedulerService>;
-    triggerTask(id: string): Promise<void>;
-  };
-  const backend = await startTestBackend({
-    features: [
-      dingtalkPlugin,
-      createOncallPlugin({ clock: () => clock.now }),
-      oncallModuleDingtalk,
-      scheduler.factory({ skipTaskRunOnStartup: true }),
-      catalogServiceMock.factory({
-        entities: [
-          user('alice', '13800000001'),
-          user('bob', '13800000002'),
-          user('mock', '13800000009'),
-          { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'checkout-api', namespace: 'default' }, spec: { type: 'service', owner: 'sre' } },
-        ],
-      }),
-      mockServices.rootConfig.factory({
-        data: {
-          app: { baseUrl: 'http://localhost:3000' },
-          backend: { database: { client: 'better-sqlite3', connection: ':memory:' } },
-          dingtalk: {
-            apiBaseUrl: emu.baseUrl,
-            oapiBaseUrl: emu.baseUrl,
-            encryptionKey: 'test-encryption-key-0123456789abcdef',
-            integrations: [{ id: 'demo', name: 'Demo', corpId: APP.corpId, agentId: APP.agentId, clientId: APP.appKey, clientSecret: APP.appSecret, aesKey: APP.aesKey, token: APP.token, edition: 'standard', warRoom: { templateId: 'tpl', botId: 'group-bot' } }],
-          },
-          oncall: { channels: { dingtalk: { aggregation: { digestSeconds: 3600, ...aggregation } } } },
-        },
-      }),
-    ],
-  });
-  // The dingtalk plugin registers its card callback URL with DingTalk at start.
-  await eventually(() => expect(emu.state.apps.get(APP.appKey)?.cardCallbackUrl).toBeTruthy());
-  const port = backend.server.port();
-  emu.control.updateApp(APP.appKey, { eventUrl: `http://127.0.0.1:${port}/api/dingtalk/integrations/demo/events` });
-  return { backend, server: backend.server, clock, tick: () => scheduler.triggerTask('oncall-escalation') };
-}
+import { alertmanager, APP, eventually, MINUTE, SERVICE, startOncallWithDingtalk as start, T0 } from './__testUtils__/backend';
 
 describe('DingTalk as an on-call channel, end to end against the emulator', () => {
   let emu: EmulatorHandle;
@@ -190,7 +93,12 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
       expect(rooms).toHaveLength(1);
       expect(rooms[0].ownerUserId).toBe('mockdt');
       expect(rooms[0].members).toEqual(expect.arrayContaining(['alice']));
-      expect(emu.control.messages({ openConversationId: rooms[0].openConversationId })[0].robotCode).toBe('group-bot');
+      // The template's group bot posts the incident card into the war room.
+      const [roomCard] = emu.control.cards({ openConversationId: rooms[0].openConversationId });
+      expect(roomCard).toMatchObject({ groupRobotCode: 'group-bot', cardParamMap: expect.objectContaining({ status: 'acknowledged' }) });
+      // Its buttons act on the incident: alice snoozes it from the war room.
+      const snoozed = await emu.control.clickCardButton({ outTrackId: roomCard.outTrackId, userId: 'alice', actionId: 'snooze', params: { minutes: '30' } });
+      expect((snoozed.response as any).message).toContain('Snoozed');
       expect((await request(server).post(`/api/oncall/dingtalk/incidents/${id}/war-room`).send({})).body.openConversationId).toBe(rooms[0].openConversationId);
       await eventually(() =>
         expect(JSON.parse(emu.control.cards({ outTrackId: groupCard.outTrackId })[0].cardParamMap.actions).map((a: any) => a.id)).toContain('war-room'),
@@ -211,13 +119,15 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
         expect(emu.control.cards({ outTrackId: aliceCard.outTrackId })[0].cardParamMap.status).toBe('resolved');
       });
       expect(JSON.parse(emu.control.cards({ outTrackId: groupCard.outTrackId })[0].cardParamMap.actions).map((a: any) => a.id)).toEqual(['war-room', 'open']);
+      // The war room's own card follows the incident too.
+      expect(emu.control.cards({ outTrackId: roomCard.outTrackId })[0].cardParamMap.status).toBe('resolved');
     } finally {
       await backend.stop();
     }
   }, 60_000);
 
   it('survives a storm of 1,000 alerts on a Standard app with digests: no flow control, far fewer calls, every incident accounted for', async () => {
-    const { backend, server } = await start(emu, { maxCardsPerMinute: 20, digestSeconds: 1 });
+    const { backend, server } = await start(emu, { aggregation: { maxCardsPerMinute: 20, digestSeconds: 1 } });
     try {
       const group = emu.control.createGroup({ corpId: APP.corpId, title: 'Storm', ownerUserId: 'alice', memberUserIds: [] });
       await emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: group.openConversationId });

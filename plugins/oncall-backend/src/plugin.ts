@@ -17,9 +17,11 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { oncallPermissions } from '@internal/plugin-oncall-common';
 import { oncallChannelsExtensionPoint } from '@internal/plugin-oncall-node';
+import { createOncallActions } from './actions/createOncallActions';
 import { createStores } from './database';
 import { Clock, EscalationEngine } from './engine/EscalationEngine';
 import { ChannelRegistry } from './service/ChannelRegistry';
@@ -55,6 +57,7 @@ export function createOncallPlugin(options?: { clock?: Clock }) {
           permissionsRegistry: coreServices.permissionsRegistry,
           auditor: coreServices.auditor,
           catalog: catalogServiceRef,
+          actionsRegistry: actionsRegistryServiceRef,
         },
         async init(deps) {
           const { config, logger, scheduler, httpRouter } = deps;
@@ -92,6 +95,13 @@ export function createOncallPlugin(options?: { clock?: Clock }) {
               incidents: auditedActions(incidents, deps.auditor, channel.id),
             });
           }
+
+          createOncallActions({
+            actionsRegistry: deps.actionsRegistry,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            incidents,
+          });
 
           const tickSeconds =
             config.getOptionalNumber('oncall.escalation.tickSeconds') ?? 5;

@@ -176,6 +176,8 @@ export const incidentListQuerySchema = z.object({
     .number({ invalid_type_error: 'must be a number' })
     .int('must be an integer')
     .min(0, 'must not be negative')
+    // Unbounded, 1e20 reached the database and failed there with a 500.
+    .max(10_000_000, 'must be at most 10000000')
     .default(0),
 });
 /** @public */

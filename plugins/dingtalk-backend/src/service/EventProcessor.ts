@@ -20,6 +20,7 @@ import type { EventsStore } from '../database/EventsStore';
 import type { GroupsStore } from '../database/GroupsStore';
 import type { IntegrationRegistry } from './IntegrationRegistry';
 import type { StoredIntegration } from '../database/IntegrationsStore';
+import { containsNul } from '../lib/nul';
 
 /** The event types the plugin acts on; everything else is acknowledged and recorded. */
 export const HANDLED_EVENTS = ['check_url', 'chat_update_title', 'im_cool_app_install', 'im_cool_app_uninstall'];
@@ -57,7 +58,8 @@ export class EventProcessor {
     opts: { eventId?: string; eventType?: string } = {},
   ): Promise<{ eventType: string; duplicate: boolean }> {
     const event = parseEvent(raw);
-    const eventType = opts.eventType ?? field(event, 'eventType') ?? 'unknown';
+    // Clamped to its column (a longer one made PostgreSQL fail with a 500).
+    const eventType = (opts.eventType ?? field(event, 'eventType') ?? 'unknown').slice(0, 64);
     const key = createHash('sha256').update(opts.eventId ?? raw).digest('hex');
     const at = new Date().toISOString();
     const claimed = await this.deps.events.claim(integration.id, key, eventType, raw, at);
@@ -74,20 +76,24 @@ export class EventProcessor {
   }
 
   private async apply(i: StoredIntegration, type: string, event: Record<string, unknown>, at: string): Promise<boolean> {
+    // Ids longer than their columns are not DingTalk's: such an event is
+    // acknowledged and ignored rather than failing in the database.
     const openConversationId = field(event, 'openConversationId');
+    const chatId = field(event, 'chatId');
+    if ((openConversationId?.length ?? 0) > 128 || (chatId?.length ?? 0) > 128) return false;
     switch (type) {
       case 'check_url':
         return true;
       case 'chat_update_title': {
-        const title = field(event, 'title');
+        const title = clampTitle(field(event, 'title'));
         if (!title) return false;
-        await this.deps.groups.rename(i.id, { openConversationId, chatId: field(event, 'chatId') }, title, at);
+        await this.deps.groups.rename(i.id, { openConversationId, chatId }, title, at);
         return true;
       }
       case 'im_cool_app_install': {
         if (!openConversationId) return false;
-        const title = field(event, 'title') ?? (await this.lookupTitle(i, openConversationId));
-        await this.deps.groups.install(i.id, { openConversationId, title, chatId: field(event, 'chatId') }, at);
+        const title = clampTitle(field(event, 'title')) || clampTitle(await this.lookupTitle(i, openConversationId)) || openConversationId;
+        await this.deps.groups.install(i.id, { openConversationId, title, chatId }, at);
         this.deps.logger.info('DingTalk Cool App installed in a group', { integration: i.id, openConversationId });
         return true;
       }
@@ -113,6 +119,14 @@ export class EventProcessor {
   }
 }
 
+/** Group titles fit their column (255 characters, also lower-cased). */
+function clampTitle(title: string | undefined): string | undefined {
+  if (!title) return title;
+  let t = title.slice(0, 255);
+  while (t.toLowerCase().length > 255) t = t.slice(0, -1);
+  return t;
+}
+
 /**
  * Events are JSON; one independent implementation (dingtalk-encrypt) URI-
  * encodes the text before encrypting it, so accept that form too.
@@ -122,8 +136,13 @@ export function parseEvent(raw: string): Record<string, unknown> {
     if (candidate === undefined) continue;
     try {
       const value = JSON.parse(candidate);
-      if (value && typeof value === 'object' && !Array.isArray(value)) return value;
-    } catch {
+      if (value && typeof value === 'object' && !Array.isArray(value)) {
+        // PostgreSQL refuses NUL in text (a 500 otherwise); no real event has one.
+        if (containsNul(value)) throw new SyntaxError('the decrypted event contains a NUL character');
+        return value;
+      }
+    } catch (e) {
+      if (e instanceof SyntaxError && e.message.includes('NUL')) throw e;
       // try the next form
     }
   }

@@ -40,6 +40,8 @@ export interface DingtalkSettings {
   publicBaseUrl: string;
   appBaseUrl: string;
   cardTemplateId: string;
+  /** Per-attempt timeout and attempts per call of the DingTalk API client (defaults in DingtalkApiClient). */
+  client?: { timeoutMs?: number; maxAttempts?: number };
 }
 
 export async function readSettings(config: RootConfigService, discovery: DiscoveryService): Promise<DingtalkSettings> {
@@ -52,6 +54,12 @@ export async function readSettings(config: RootConfigService, discovery: Discove
     publicBaseUrl: config.getOptionalString('dingtalk.publicBaseUrl') ?? external,
     appBaseUrl: config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000',
     cardTemplateId: config.getOptionalString('dingtalk.cardTemplateId') ?? 'backstage-oncall.schema',
+    // Tunable so that a slow network (or a test against a faulty emulator)
+    // does not wait 10 s per attempt.
+    client: {
+      timeoutMs: config.getOptionalNumber('dingtalk.client.timeoutMs'),
+      maxAttempts: config.getOptionalNumber('dingtalk.client.maxAttempts'),
+    },
   };
 }
 
@@ -178,6 +186,8 @@ export class IntegrationRegistry {
       tokens: this.tokens,
       limiter: this.limiter,
       quota: this.quota,
+      timeoutMs: this.opts.settings.client?.timeoutMs,
+      maxAttempts: this.opts.settings.client?.maxAttempts,
     });
     this.clients.set(i.id, { updatedAt: i.updatedAt, client });
     return client;
@@ -191,6 +201,7 @@ export class IntegrationRegistry {
       oapiBaseUrl: this.opts.settings.oapiBaseUrl,
       tokens: new DingtalkTokenProvider({}),
       maxAttempts: 1,
+      timeoutMs: this.opts.settings.client?.timeoutMs,
     });
   }
 

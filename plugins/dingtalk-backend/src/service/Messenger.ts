@@ -90,7 +90,9 @@ export class Messenger {
             outTrackId: message.outTrackId,
             cardTemplateId: this.deps.settings.cardTemplateId,
             cardParamMap: params,
-            callbackRouteKey: callbackRouteKey(integration.id),
+            // Over HTTP, clicks go to the callback URL registered under this
+            // key; without one DingTalk sends them over Stream mode.
+            callbackRouteKey: integration.transport === 'http' ? callbackRouteKey(integration.id) : undefined,
             atUserIds: message.atUserIds,
             ...spaces,
           });

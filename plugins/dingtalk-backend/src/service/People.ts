@@ -21,6 +21,7 @@ import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import type { DingtalkMessage } from '@internal/plugin-dingtalk-common';
 import { DingtalkApiError } from '@internal/plugin-dingtalk-node';
 import type { StoredIntegration } from '../database/IntegrationsStore';
+import type { CardsStore } from '../database/CardsStore';
 import type { LinksStore } from '../database/LinksStore';
 import type { IntegrationRegistry } from './IntegrationRegistry';
 import { cardParams, callbackRouteKey } from './Messenger';
@@ -47,6 +48,7 @@ export class People {
       catalog: CatalogService;
       auth: AuthService;
       logger: LoggerService;
+      cards: CardsStore;
       cardTemplateId: string;
     },
   ) {}
@@ -142,6 +144,8 @@ export class People {
       ownerMobile?: string;
       members: { userEntityRefs?: string[]; mobiles?: string[] };
       uuid: string;
+      /** What the war room is for (e.g. an incident id), kept with its card. */
+      reference?: string;
       message?: DingtalkMessage;
     },
   ) {
@@ -175,11 +179,21 @@ export class People {
       .catch(e => {
         throw explainPermission(e);
       });
+    let cardOutTrackId: string | undefined;
     if (req.message) {
       // The group bot of the template posts into the new group.
       if (req.message.type === 'card') {
+        // Saved like any card, so that its buttons reach the plugin that
+        // sent it (e.g. Acknowledge in the war room acts on the incident).
+        // The caller's outTrackId as it is: the card is the caller's, and its
+        // clicks come back to the caller under that id.
+        cardOutTrackId = req.message.outTrackId;
+        await this.deps.cards.save(
+          { outTrackId: cardOutTrackId, integrationId: i.id, reference: req.reference, callback: req.message.callback },
+          new Date().toISOString(),
+        );
         await client.createAndDeliverCard({
-          outTrackId: `${req.message.outTrackId}-warroom`,
+          outTrackId: cardOutTrackId,
           cardTemplateId: this.deps.cardTemplateId,
           cardParamMap: cardParams(req.message),
           groups: [group.openConversationId],
@@ -202,6 +216,7 @@ export class People {
       chatId: group.chatId,
       invited: [owner, ...invited],
       notFound,
+      cardOutTrackId,
       url: String(info.group_url ?? `dingtalk://dingtalkclient/page/link?openConversationId=${encodeURIComponent(group.openConversationId)}`),
     };
   }

@@ -24,6 +24,7 @@ import { z } from 'zod';
 import type { CardsStore } from '../database/CardsStore';
 import type { LinksStore } from '../database/LinksStore';
 import type { SecretBox } from '../lib/SecretBox';
+import { rejectNulCharacters } from '../lib/nul';
 import type { EventProcessor } from './EventProcessor';
 import type { IntegrationRegistry } from './IntegrationRegistry';
 
@@ -55,6 +56,7 @@ export function createCallbackRouter(deps: {
 }): express.Router {
   const router = Router();
   const now = deps.now ?? Date.now;
+  router.use(rejectNulCharacters);
 
   router.post('/integrations/:id/events', express.json({ limit: '64kb' }), async (req, res) => {
     const integration = await deps.registry.find(req.params.id);
@@ -102,18 +104,13 @@ export function createCallbackRouter(deps: {
     res.json(crypto.encryptReply('success'));
   });
 
-  router.post('/integrations/:id/card-callback', express.json({ limit: '64kb' }), async (req, res) => {
+  router.post('/integrations/:id/card-callback', express.json({ limit: '64kb' }), rejectNulCharacters, async (req, res) => {
     const integration = await deps.registry.find(req.params.id);
     if (!integration) throw new NotFoundError(`No DingTalk integration with id '${req.params.id}'`);
     if (String(req.query.key ?? '') !== cardCallbackKey(deps.box, integration.id)) {
       throw new AuthenticationError('Unknown card callback key');
     }
-    const body = z
-      .object({ outTrackId: z.string().min(1).max(128), userId: z.string().min(1).max(128), content: z.string().max(20_000).optional(), value: z.string().max(20_000).optional() })
-      .passthrough()
-      .safeParse(req.body);
-    if (!body.success) throw new InputError('Not a DingTalk card callback: outTrackId and userId are required');
-    res.json(await handleCardAction(deps, integration.id, body.data));
+    res.json(await handleCardAction(deps, integration.id, parseCardCallback(req.body)));
   });
 
   return router;
@@ -122,6 +119,17 @@ export function createCallbackRouter(deps: {
 /** The key in the card callback URL registered with DingTalk: only DingTalk knows it. */
 export function cardCallbackKey(box: SecretBox, integrationId: string) {
   return box.mac(`card-callback:${integrationId}`);
+}
+
+const cardCallbackSchema = z
+  .object({ outTrackId: z.string().min(1).max(128), userId: z.string().min(1).max(128), content: z.string().max(20_000).optional(), value: z.string().max(20_000).optional() })
+  .passthrough();
+
+/** The body of a card callback, as DingTalk sends it over HTTP and in a Stream-mode CALLBACK frame. */
+export function parseCardCallback(body: unknown): z.infer<typeof cardCallbackSchema> {
+  const parsed = cardCallbackSchema.safeParse(body);
+  if (!parsed.success) throw new InputError('Not a DingTalk card callback: outTrackId and userId are required');
+  return parsed.data;
 }
 
 /**

@@ -22,6 +22,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { LinksStore } from '../database/LinksStore';
 import type { SecretBox } from '../lib/SecretBox';
+import { rejectNulCharacters } from '../lib/nul';
 import type { DingtalkSettings, IntegrationRegistry } from './IntegrationRegistry';
 
 const PAGES = ['home', 'pc', 'coolapp'] as const;
@@ -43,6 +44,7 @@ export function createH5Router(deps: {
   logger: LoggerService;
 }): express.Router {
   const router = Router();
+  router.use(rejectNulCharacters);
   const assets = resolvePackagePath('@internal/plugin-dingtalk-backend', 'assets/h5');
   let jsapiBundle: string | undefined;
 
@@ -77,7 +79,7 @@ export function createH5Router(deps: {
     res.sendFile(path.join(assets, 'index.html'));
   });
 
-  router.post('/h5/:id/session', express.json({ limit: '4kb' }), async (req, res) => {
+  router.post('/h5/:id/session', express.json({ limit: '4kb' }), rejectNulCharacters, async (req, res) => {
     const integration = await deps.registry.find(req.params.id);
     if (!integration) throw new NotFoundError(`No DingTalk integration with id '${req.params.id}'`);
     const parsed = z.object({ code: z.string().min(1).max(256) }).safeParse(req.body);

@@ -45,6 +45,7 @@ import type { GroupsStore } from '../database/GroupsStore';
 import type { LinksStore } from '../database/LinksStore';
 import type { RecordsStore } from '../database/RecordsStore';
 import type { SecretBox } from '../lib/SecretBox';
+import { rejectNulCharacters } from '../lib/nul';
 import type { IntegrationRegistry } from './IntegrationRegistry';
 import type { Messenger } from './Messenger';
 import { explainPermission, type People } from './People';
@@ -121,7 +122,7 @@ export async function createApiRouter(deps: {
 }): Promise<express.Router> {
   const { httpAuth, permissions, auditor, registry } = deps;
   const router = Router();
-  router.use(express.json({ limit: '256kb' }));
+  router.use(express.json({ limit: '256kb' }), rejectNulCharacters);
 
   async function authorize(req: Request, permission: BasicPermission): Promise<BackstageCredentials> {
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
@@ -183,6 +184,7 @@ export async function createApiRouter(deps: {
   router.delete('/integrations/:id', async (req, res) => {
     await authorize(req, dingtalkIntegrationDeletePermission);
     await audited(req, 'integration-mutate', { action: 'delete', id: req.params.id }, () => registry.delete(req.params.id));
+    deps.onIntegrationChanged(req.params.id);
     res.status(204).end();
   });
 

@@ -90,7 +90,20 @@ type Request = {
   body?: unknown;
   /** Token endpoints are neither rate limited nor metered by us. */
   metered?: boolean;
+  /**
+   * False for calls that DingTalk carries out again when repeated (robot
+   * messages have no idempotency key). Such a call is not retried after a
+   * failure that leaves its outcome unknown (no answer in time, connection
+   * lost after the request was sent): a retry could deliver it twice.
+   */
+  idempotent?: boolean;
 };
+
+/** Connection errors raised before a request reached DingTalk: safe to retry any call. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** The code of a network error whose request may have been carried out. @public */
+export const DINGTALK_OUTCOME_UNKNOWN = 'network-outcome-unknown';
 
 /**
  * Typed calls to one DingTalk app's APIs. Every call goes through the shared
@@ -139,6 +152,7 @@ export class DingtalkApiClient {
       host: 'api',
       method: 'POST',
       path: '/v1.0/robot/oToMessages/batchSend',
+      idempotent: false,
       body: {
         robotCode: req.robotCode ?? this.clientId,
         userIds: req.userIds,
@@ -154,6 +168,7 @@ export class DingtalkApiClient {
       host: 'api',
       method: 'POST',
       path: '/v1.0/robot/groupMessages/send',
+      idempotent: false,
       body: {
         robotCode: req.robotCode ?? this.clientId,
         openConversationId: req.openConversationId,
@@ -381,6 +396,10 @@ export class DingtalkApiClient {
         }
       }
       if (!error.retryable || attempt >= maxAttempts) throw error;
+      if (req.idempotent === false && error.code === DINGTALK_OUTCOME_UNKNOWN) {
+        // At most once: a message recorded as failed beats one sent twice.
+        throw error;
+      }
       const backoff = Math.min(5000, 250 * 2 ** (attempt - 1));
       await this.sleep(Math.floor(this.random() * backoff) + 50);
     }
@@ -401,7 +420,18 @@ export class DingtalkApiClient {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
       });
     } catch (e) {
-      throw new DingtalkApiError({ kind: 'network', code: 'network', message: String((e as Error).message ?? e), status: 0, api });
+      const cause = (e as { cause?: { code?: string } })?.cause?.code;
+      const unsent = cause !== undefined && NOT_SENT_CODES.has(cause);
+      const timedOut = (e as Error)?.name === 'TimeoutError';
+      throw new DingtalkApiError({
+        kind: 'network',
+        code: unsent ? 'network' : DINGTALK_OUTCOME_UNKNOWN,
+        message: timedOut
+          ? `no answer within ${this.opts.timeoutMs ?? 10_000} ms`
+          : `${String((e as Error)?.message ?? e)}${cause ? ` (${cause})` : ''}`,
+        status: 0,
+        api,
+      });
     }
     const text = await res.text();
     let body: any;

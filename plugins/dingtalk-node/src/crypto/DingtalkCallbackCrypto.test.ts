@@ -68,12 +68,14 @@ describe('DingtalkCallbackCrypto', () => {
   it.each(PUBLISHED)('decrypts and signs the published vector for $receiverId', v => {
     const ours = new DingtalkCallbackCrypto(v);
     expect(ours.decrypt(v.encrypt)).toBe(v.message);
-    if (v.signature) {
-      expect(ours.sign(v.timestamp!, v.nonce!, v.encrypt)).toBe(v.signature);
-      expect(ours.verify(v.signature, v.timestamp!, v.nonce!, v.encrypt)).toBe(true);
-    }
     // The receiver id is part of the plaintext: another app's key must not pass.
     expect(() => new DingtalkCallbackCrypto({ ...v, receiverId: 'dingother' }).decrypt(v.encrypt)).toThrow();
+  });
+
+  it.each(PUBLISHED.filter(v => v.signature))('signs the published vector for $receiverId', v => {
+    const ours = new DingtalkCallbackCrypto(v);
+    expect(ours.sign(v.timestamp!, v.nonce!, v.encrypt)).toBe(v.signature);
+    expect(ours.verify(v.signature!, v.timestamp!, v.nonce!, v.encrypt)).toBe(true);
   });
 
   const ours = new DingtalkCallbackCrypto(VECTOR);

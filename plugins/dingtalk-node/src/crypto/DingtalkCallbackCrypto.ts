@@ -116,8 +116,10 @@ export class DingtalkCallbackCrypto {
 
   /** Decrypts and checks the receiver id; throws {@link DingtalkCryptoError}. */
   decrypt(encrypt: string): string {
-    if (typeof encrypt !== 'string' || !BASE64.test(encrypt)) {
-      throw new DingtalkCryptoError('bad-base64', 'encrypt is not base64');
+    // DingTalk sends padded base64; one cut short (even by a padding
+    // character, which Node's decoder would forgive) is refused as truncated.
+    if (typeof encrypt !== 'string' || !BASE64.test(encrypt) || encrypt.length % 4 !== 0) {
+      throw new DingtalkCryptoError('bad-base64', 'encrypt is not (whole) base64');
     }
     const data = Buffer.from(encrypt, 'base64');
     if (data.length === 0 || data.length % 16 !== 0) {

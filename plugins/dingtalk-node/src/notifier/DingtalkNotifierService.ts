@@ -79,6 +79,8 @@ export interface DingtalkWarRoom {
   chatId?: string;
   invited: DingtalkResolvedUser[];
   notFound: DingtalkResolvedUser[];
+  /** The card the group bot posted, when the request's message was a card. */
+  cardOutTrackId?: string;
   url: string;
 }
 

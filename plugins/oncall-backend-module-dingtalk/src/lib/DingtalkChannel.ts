@@ -15,7 +15,7 @@
  */
 
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import type { DeliveryRecord, DingtalkIntegration } from '@internal/plugin-dingtalk-common';
 import type { DingtalkNotifierService } from '@internal/plugin-dingtalk-node';
 import type { Incident } from '@internal/plugin-oncall-common';
@@ -33,6 +33,9 @@ import { digestCard, incidentCard } from './cards';
 
 /** Where card button clicks come back to: this module's route in the oncall plugin. */
 export const CARD_ACTION_PATH = '/dingtalk/card-actions';
+
+/** Digest cards sent at once when digests are flushed. */
+const DIGEST_FLUSH_CONCURRENCY = 6;
 
 export interface AggregationOptions {
   /** More cards than this to one integration within a minute is a storm. */
@@ -167,34 +170,45 @@ export class DingtalkChannel implements OncallChannel {
   async flushDigests(): Promise<void> {
     const pending = [...this.digests.values()];
     this.digests.clear();
-    for (const { dest, incidents } of pending) {
-      const card = digestCard(incidents, this.deps.appBaseUrl);
-      const outTrackId = `oncall-digest-${hash(`${destKey(dest)}:${incidents.map(i => i.id).join(',')}`)}`;
-      let outcome = 'sent';
-      let detail = '';
-      try {
-        const { results } = await this.deps.notifier.send({
-          integrationId: dest.integrationId,
-          reference: 'oncall-digest',
-          users: dest.user ? [dest.user] : [],
-          groups: dest.group ? [dest.group] : [],
-          message: { type: 'card', outTrackId, title: card.title, markdown: card.markdown, cardParamMap: card.cardParamMap, actions: card.actions },
-        });
-        outcome = results[0]?.outcome ?? 'failed';
-        detail = results[0]?.error ?? '';
-      } catch (e) {
-        outcome = 'failed';
-        detail = String((e as Error).message);
-      }
-      for (const incident of incidents) {
-        await this.incidents
-          ?.recordTimeline(incident.id, {
-            type: 'notification',
-            message: `DingTalk digest card with ${incidents.length} incidents to ${dest.group ?? dest.user}: ${outcome}${detail ? ` (${detail})` : ''}`,
-            data: { channel: 'dingtalk', outcome, target: dest.group ?? dest.user, digest: outTrackId },
-          })
-          .catch(e => this.deps.logger.warn(`Could not record a digest in the timeline: ${e}`));
-      }
+    // A few digests at a time. One after the other, each digest's round trip
+    // and its timeline writes (one per merged incident) held a storm's flush
+    // far below the app's QPS (bench/storm.ts); the shared rate limiter still
+    // keeps the calls within the limit.
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(DIGEST_FLUSH_CONCURRENCY, pending.length) }, async () => {
+        while (next < pending.length) await this.sendDigest(pending[next++]);
+      }),
+    );
+  }
+
+  private async sendDigest({ dest, incidents }: { dest: Destination; incidents: Incident[] }): Promise<void> {
+    const card = digestCard(incidents, this.deps.appBaseUrl);
+    const outTrackId = `oncall-digest-${hash(`${destKey(dest)}:${incidents.map(i => i.id).join(',')}`)}`;
+    let outcome = 'sent';
+    let detail = '';
+    try {
+      const { results } = await this.deps.notifier.send({
+        integrationId: dest.integrationId,
+        reference: 'oncall-digest',
+        users: dest.user ? [dest.user] : [],
+        groups: dest.group ? [dest.group] : [],
+        message: { type: 'card', outTrackId, title: card.title, markdown: card.markdown, cardParamMap: card.cardParamMap, actions: card.actions },
+      });
+      outcome = results[0]?.outcome ?? 'failed';
+      detail = results[0]?.error ?? '';
+    } catch (e) {
+      outcome = 'failed';
+      detail = String((e as Error).message);
+    }
+    for (const incident of incidents) {
+      await this.incidents
+        ?.recordTimeline(incident.id, {
+          type: 'notification',
+          message: `DingTalk digest card with ${incidents.length} incidents to ${dest.group ?? dest.user}: ${outcome}${detail ? ` (${detail})` : ''}`,
+          data: { channel: 'dingtalk', outcome, target: dest.group ?? dest.user, digest: outTrackId },
+        })
+        .catch(e => this.deps.logger.warn(`Could not record a digest in the timeline: ${e}`));
     }
   }
 
@@ -256,20 +270,46 @@ export class DingtalkChannel implements OncallChannel {
     const incident = await this.incidents?.get(incidentId);
     if (!incident) throw new NotFoundError(`No incident ${incidentId}`);
     const integration = await this.defaultIntegration();
-    const card = incidentCard({ incident, appBaseUrl: this.deps.appBaseUrl, template: this.deps.template });
+    if (!integration) throw new InputError('No DingTalk integration: add one on the DingTalk page first');
+    const card = incidentCard({ incident, appBaseUrl: this.deps.appBaseUrl, template: this.deps.template, mentions: incident.responders });
     const room = await this.deps.notifier.createWarRoom({
-      integrationId: integration?.id,
+      integrationId: integration.id,
       title: card.title,
       ownerUserEntityRef: actor,
       members: { userEntityRefs: [...new Set([...incident.responders, ...(incident.assignee ? [incident.assignee] : [])])].filter(r => r !== actor) },
       uuid: `oncall-warroom-${incidentId}`,
       reference: incidentId,
-      message: { type: 'markdown', title: card.title, text: card.markdown },
+      // The group bot posts the incident card itself: its buttons act on the
+      // incident from inside the war room, like every other card of it.
+      message: {
+        type: 'card',
+        outTrackId: `oncall-${incident.id}-${hash('warroom')}`,
+        title: card.title,
+        markdown: card.markdown,
+        cardParamMap: card.cardParamMap,
+        actions: card.actions,
+        callback: { pluginId: 'oncall', path: CARD_ACTION_PATH },
+      },
     });
+    const at = new Date().toISOString();
     await this.deps.db('oncall_dingtalk_warrooms')
-      .insert({ incident_id: incidentId, open_conversation_id: room.openConversationId, url: room.url, created_by: actor, created_at: new Date().toISOString() })
+      .insert({ incident_id: incidentId, open_conversation_id: room.openConversationId, url: room.url, created_by: actor, created_at: at })
       .onConflict('incident_id')
       .ignore();
+    if (room.cardOutTrackId) {
+      // Kept with the incident's other cards, so it is updated in place when
+      // the incident changes, and later steps to this group update it.
+      await this.deps.db('oncall_dingtalk_cards')
+        .insert({
+          incident_id: incidentId,
+          target: destKey({ integrationId: integration.id, group: room.openConversationId }),
+          out_track_id: room.cardOutTrackId,
+          integration_id: integration.id,
+          created_at: at,
+        })
+        .onConflict(['incident_id', 'target'])
+        .ignore();
+    }
     const notFound = room.notFound.map(n => `${n.userEntityRef ?? n.mobile}: ${n.reason ?? 'not found'}`);
     await this.incidents?.recordTimeline(incidentId, {
       type: 'channel',

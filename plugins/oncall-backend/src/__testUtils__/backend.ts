@@ -33,7 +33,7 @@ import { catalogEntities, T0 } from './harness';
  */
 export async function startOncallBackend(
   knex: Knex,
-  options?: { deny?: boolean; channel?: FakeChannel },
+  options?: { deny?: boolean; channel?: FakeChannel; config?: object },
 ) {
   const clock = { now: T0 };
   const channel = options?.channel ?? new FakeChannel();
@@ -64,6 +64,9 @@ export async function startOncallBackend(
       mockServices.database.factory({ knex }),
       scheduler.factory({ skipTaskRunOnStartup: true }),
       catalogServiceMock.factory({ entities: catalogEntities() }),
+      ...(options?.config
+        ? [mockServices.rootConfig.factory({ data: options.config })]
+        : []),
       ...(options?.deny
         ? [mockServices.permissions.factory({ result: AuthorizeResult.DENY })]
         : []),

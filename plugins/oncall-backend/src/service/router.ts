@@ -57,6 +57,7 @@ import { parseAlertPayload } from './alerts';
 import { ChannelRegistry } from './ChannelRegistry';
 import { IncidentService } from './IncidentService';
 import { normalizeRef } from './refs';
+import { rejectNulCharacters } from './nul';
 
 export type RouterOptions = {
   httpAuth: HttpAuthService;
@@ -82,7 +83,8 @@ function parse<T extends z.ZodTypeAny>(
 }
 
 /** The actor recorded for a caller: a user entity ref or `plugin:<id>`. */
-function actorOf(credentials: BackstageCredentials): string {
+/** Who did it, as recorded on the incident: a user entity ref, or the calling service. */
+export function actorOf(credentials: BackstageCredentials): string {
   const p = credentials.principal as {
     type: string;
     userEntityRef?: string;
@@ -149,6 +151,7 @@ export async function createRouter(
   // Alert webhook: unauthenticated for Backstage, the token authenticates.
   // Alertmanager can also send the token as `Authorization: Bearer`, which
   // keeps it out of access logs.
+  router.use(rejectNulCharacters);
   const alertBody = express.json({ limit: '1mb', strict: false });
   const ingest = async (
     req: express.Request,
@@ -181,16 +184,16 @@ export async function createRouter(
     );
     res.status(202).json(result);
   };
-  router.post('/alerts/:token', alertBody, async (req, res) => {
+  router.post('/alerts/:token', alertBody, rejectNulCharacters, async (req, res) => {
     await ingest(req, res, req.params.token);
   });
-  router.post('/alerts', alertBody, async (req, res) => {
+  router.post('/alerts', alertBody, rejectNulCharacters, async (req, res) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     await ingest(req, res, match?.[1]);
   });
 
-  router.use(express.json({ limit: '256kb' }));
+  router.use(express.json({ limit: '256kb' }), rejectNulCharacters);
 
   router.get('/incidents', async (req, res) => {
     await authorize(req, oncallIncidentReadPermission);
