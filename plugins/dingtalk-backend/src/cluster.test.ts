@@ -18,19 +18,9 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
 import request from 'supertest';
-import { APP, startDingtalkBackend } from './__testUtils__/backend';
+import { APP, startDingtalkBackend, INTEGRATION_BODY } from './__testUtils__/backend';
 
-const integration = {
-  id: 'acme',
-  name: 'Acme',
-  corpId: APP.corpId,
-  agentId: APP.agentId,
-  clientId: APP.appKey,
-  clientSecret: APP.appSecret,
-  aesKey: APP.aesKey,
-  token: APP.token,
-  edition: 'standard',
-};
+const integration = INTEGRATION_BODY;
 
 describe('dingtalk backend, cluster and permissions', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });

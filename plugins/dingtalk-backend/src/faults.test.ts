@@ -17,19 +17,12 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
 import request from 'supertest';
-import { APP, startDingtalkBackend, userEntity } from './__testUtils__/backend';
+import { APP, startDingtalkBackend, userEntity, INTEGRATION_BODY } from './__testUtils__/backend';
 
 jest.setTimeout(60_000);
 
 const integrationBody = {
-  id: 'acme',
-  name: 'Acme',
-  corpId: APP.corpId,
-  agentId: APP.agentId,
-  clientId: APP.appKey,
-  clientSecret: APP.appSecret,
-  aesKey: APP.aesKey,
-  token: APP.token,
+  ...INTEGRATION_BODY,
   edition: 'exclusive', // high QPS: the faults, not our own limiter, are under test
 };
 

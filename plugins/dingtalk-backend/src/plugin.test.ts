@@ -18,21 +18,11 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
 import { DingtalkCallbackCrypto } from '@internal/plugin-dingtalk-node';
 import request from 'supertest';
-import { APP, CapturingLogger, ENCRYPTION_KEY, startDingtalkBackend, userEntity } from './__testUtils__/backend';
+import { APP, CapturingLogger, ENCRYPTION_KEY, startDingtalkBackend, userEntity, INTEGRATION_BODY } from './__testUtils__/backend';
 
 const DingTalkEncryptor = require('dingtalk-encrypt');
 
-const integrationBody = {
-  id: 'acme',
-  name: 'Acme',
-  corpId: APP.corpId,
-  agentId: APP.agentId,
-  clientId: APP.appKey,
-  clientSecret: APP.appSecret,
-  aesKey: APP.aesKey,
-  token: APP.token,
-  edition: 'standard',
-};
+const integrationBody = INTEGRATION_BODY;
 
 const ours = new DingtalkCallbackCrypto({ token: APP.token, aesKey: APP.aesKey, receiverId: APP.appKey });
 

@@ -20,21 +20,11 @@ import { DingtalkCallbackCrypto, DingtalkCryptoError } from '@internal/plugin-di
 import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
 import fc from 'fast-check';
 import request from 'supertest';
-import { APP, CapturingLogger, ENCRYPTION_KEY, startDingtalkBackend, userEntity } from './__testUtils__/backend';
+import { APP, CapturingLogger, ENCRYPTION_KEY, startDingtalkBackend, userEntity, INTEGRATION_BODY } from './__testUtils__/backend';
 
 jest.setTimeout(60_000);
 
-const integrationBody = {
-  id: 'acme',
-  name: 'Acme',
-  corpId: APP.corpId,
-  agentId: APP.agentId,
-  clientId: APP.appKey,
-  clientSecret: APP.appSecret,
-  aesKey: APP.aesKey,
-  token: APP.token,
-  edition: 'standard',
-};
+const integrationBody = INTEGRATION_BODY;
 
 const ours = new DingtalkCallbackCrypto({ token: APP.token, aesKey: APP.aesKey, receiverId: APP.appKey });
 const EVENTS = '/api/dingtalk/integrations/acme/events';

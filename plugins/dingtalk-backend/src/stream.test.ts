@@ -20,20 +20,9 @@ import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
 import express from 'express';
 import type { Knex } from 'knex';
 import request from 'supertest';
-import { APP, CapturingLogger, ENCRYPTION_KEY, startDingtalkBackend, userEntity } from './__testUtils__/backend';
+import { APP, CapturingLogger, ENCRYPTION_KEY, startDingtalkBackend, userEntity, INTEGRATION_BODY } from './__testUtils__/backend';
 
-const integration = {
-  id: 'acme',
-  name: 'Acme',
-  corpId: APP.corpId,
-  agentId: APP.agentId,
-  clientId: APP.appKey,
-  clientSecret: APP.appSecret,
-  aesKey: APP.aesKey,
-  token: APP.token,
-  edition: 'standard',
-  transport: 'stream',
-};
+const integration = { ...INTEGRATION_BODY, transport: 'stream' };
 
 async function eventually<T>(check: () => T | Promise<T>, ms = 10_000): Promise<T> {
   const began = Date.now();

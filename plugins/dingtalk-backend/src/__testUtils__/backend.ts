@@ -46,6 +46,19 @@ export class CapturingLogger implements LoggerService {
   child(meta: object): LoggerService { return new CapturingLogger(this.lines, { ...this.meta, ...meta }); }
 }
 
+/** The API body that creates integration `acme` for the emulator's APP. */
+export const INTEGRATION_BODY = {
+  id: 'acme',
+  name: 'Acme',
+  corpId: APP.corpId,
+  agentId: APP.agentId,
+  clientId: APP.appKey,
+  clientSecret: APP.appSecret,
+  aesKey: APP.aesKey,
+  token: APP.token,
+  edition: 'standard',
+};
+
 export function userEntity(name: string, mobile?: string): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',

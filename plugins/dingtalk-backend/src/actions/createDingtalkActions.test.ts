@@ -18,18 +18,10 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
 import request from 'supertest';
-import { APP, ENCRYPTION_KEY, startDingtalkBackend } from '../__testUtils__/backend';
+import { APP, ENCRYPTION_KEY, startDingtalkBackend, INTEGRATION_BODY } from '../__testUtils__/backend';
 
 const integration = {
-  id: 'acme',
-  name: 'Acme',
-  corpId: APP.corpId,
-  agentId: APP.agentId,
-  clientId: APP.appKey,
-  clientSecret: APP.appSecret,
-  aesKey: APP.aesKey,
-  token: APP.token,
-  edition: 'standard',
+  ...INTEGRATION_BODY,
   // Stream mode lets the test install the Cool App without an event URL
   transport: 'stream',
   warRoom: { templateId: 'tpl-1', botId: 'group-bot-1' },
