@@ -35,6 +35,11 @@ export interface Config {
     cardTemplateId?: string;
     /** The DingTalk API client: per-attempt timeout (default 10000 ms) and attempts per call (default 4). */
     client?: { timeoutMs?: number; maxAttempts?: number };
+    /**
+     * How long the ids of handled DingTalk events are kept to recognise
+     * retries and replays (default 7 days; DingTalk retries within hours).
+     */
+    eventRetentionDays?: number;
     /** Stream mode (integrations with `transport: stream`). */
     stream?: {
       /**

@@ -66,6 +66,7 @@ export const dingtalkPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
         actionsRegistry: actionsRegistryServiceRef,
         catalog: catalogServiceRef,
         notifications: notificationService,
@@ -173,6 +174,20 @@ export const dingtalkPlugin = createBackendPlugin({
 
         // Not awaited: DingTalk being unreachable must not stop the backend.
         void registry.list().then(all => Promise.all(all.map(i => registerQuietly(i.id))));
+        // The dedupe table of handled events would otherwise grow forever.
+        const retentionDays = config.getOptionalNumber('dingtalk.eventRetentionDays') ?? 7;
+        await deps.scheduler.scheduleTask({
+          id: 'dingtalk-event-retention',
+          frequency: { hours: 1 },
+          timeout: { minutes: 5 },
+          initialDelay: { minutes: 1 },
+          scope: 'global',
+          fn: async () => {
+            const before = new Date(Date.now() - retentionDays * 24 * 3600_000).toISOString();
+            const removed = await stores.events.prune(before);
+            if (removed) logger.info(`Forgot ${removed} DingTalk event id(s) received before ${before}`);
+          },
+        });
         deps.lifecycle.addStartupHook(() => streams.start());
         deps.lifecycle.addShutdownHook(() => streams.stop());
       },

@@ -126,6 +126,37 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
     }
   }, 60_000);
 
+  it('works the same over Stream mode: the Cool App install and the Acknowledge click arrive on the stream', async () => {
+    emu.control.updateApp(APP.appKey, { transport: 'stream' });
+    const { backend, server } = await start(emu, { transport: 'stream' });
+    try {
+      const group = emu.control.createGroup({ corpId: APP.corpId, title: 'SRE On-call', ownerUserId: 'alice', memberUserIds: ['bob'] });
+      expect(await emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: group.openConversationId })).toMatchObject({ delivered: true, transport: 'stream' });
+      const targets = await request(server).get('/api/oncall/channels/dingtalk/targets?q=sre').expect(200);
+      expect(targets.body.items).toEqual([expect.objectContaining({ id: group.openConversationId, title: 'SRE On-call' })]);
+      await request(server).post('/api/dingtalk/integrations/demo/links/link-all-by-mobile').expect(200);
+      await request(server)
+        .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
+        .send({ name: 'Checkout', steps: [{ delayMinutes: 0, targets: [{ type: 'channel', channel: 'dingtalk', id: group.openConversationId, title: 'SRE On-call', integrationId: 'demo' }] }] })
+        .expect(200);
+      const hook = await request(server).post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`).send({ name: 'alertmanager' }).expect(201);
+      const id = (await request(server).post(`/api/oncall/alerts/${hook.body.token}`).send(alertmanager('firing')).expect(202)).body.results[0].incidentId;
+
+      await eventually(() => expect(emu.control.cards({ openConversationId: group.openConversationId })).toHaveLength(1));
+      const [card] = emu.control.cards({ openConversationId: group.openConversationId });
+      expect(card.callbackType).toBe('STREAM');
+      const click = await emu.control.clickCardButton({ outTrackId: card.outTrackId, userId: 'bob', actionId: 'acknowledge' });
+      expect((click.response as any).message).toContain('Acknowledged');
+      expect((await request(server).get(`/api/oncall/incidents/${id}`)).body).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'user:default/bob' });
+      await eventually(() => expect(emu.control.cards({ outTrackId: card.outTrackId })[0].cardParamMap.status).toBe('acknowledged'));
+      // No URL was ever given to DingTalk: everything came over the stream.
+      expect(emu.state.apps.get(APP.appKey)?.eventUrl).toBeUndefined();
+      expect(emu.state.apps.get(APP.appKey)?.cardCallbackUrl).toBeUndefined();
+    } finally {
+      await backend.stop();
+    }
+  }, 60_000);
+
   it('survives a storm of 1,000 alerts on a Standard app with digests: no flow control, far fewer calls, every incident accounted for', async () => {
     const { backend, server } = await start(emu, { aggregation: { maxCardsPerMinute: 20, digestSeconds: 1 } });
     try {

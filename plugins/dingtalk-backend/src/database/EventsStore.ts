@@ -51,6 +51,15 @@ export class EventsStore {
     await this.db('dingtalk_events').where({ integration_id: integrationId, event_key: eventKey }).delete();
   }
 
+  /**
+   * Forgets events received before `before` (ISO time). DingTalk retries a
+   * push for hours, not days, so old keys only grow the table; the Stream
+   * gateway's re-deliveries are minutes apart. Returns how many were removed.
+   */
+  async prune(before: string): Promise<number> {
+    return await this.db('dingtalk_events').where('received_at', '<', before).delete();
+  }
+
   async list(integrationId: string, limit = 100) {
     const rows = await this.db('dingtalk_events')
       .where({ integration_id: integrationId })

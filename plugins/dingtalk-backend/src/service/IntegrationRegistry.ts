@@ -71,6 +71,7 @@ export async function readSettings(config: RootConfigService, discovery: Discove
 export class IntegrationRegistry {
   private readonly fromConfig: StoredIntegration[];
   private readonly clients = new Map<string, { updatedAt: string; client: DingtalkApiClient }>();
+  private readonly cryptos = new Map<string, { updatedAt: string; crypto: DingtalkCallbackCrypto }>();
   private readonly tokens: DingtalkTokenProvider;
   private readonly limiter: DingtalkRateLimiter;
   readonly quota: DingtalkQuotaCounter;
@@ -173,6 +174,7 @@ export class IntegrationRegistry {
     }
     await this.opts.store.delete(id);
     this.clients.delete(id);
+    this.cryptos.delete(id);
   }
 
   /** The DingTalk client of an integration (shared limiter, quota, tokens). */
@@ -206,9 +208,15 @@ export class IntegrationRegistry {
   }
 
   crypto(i: StoredIntegration): DingtalkCallbackCrypto {
+    // One per integration version: every event push needs it, and building
+    // it decodes and checks the key.
+    const cached = this.cryptos.get(i.id);
+    if (cached && cached.updatedAt === i.updatedAt) return cached.crypto;
     // For an enterprise-internal app's event subscription the receiver id is
     // the app's Client ID (AppKey).
-    return new DingtalkCallbackCrypto({ token: i.token, aesKey: i.aesKey, receiverId: i.clientId });
+    const crypto = new DingtalkCallbackCrypto({ token: i.token, aesKey: i.aesKey, receiverId: i.clientId });
+    this.cryptos.set(i.id, { updatedAt: i.updatedAt, crypto });
+    return crypto;
   }
 
   toPublic(i: StoredIntegration): DingtalkIntegration {

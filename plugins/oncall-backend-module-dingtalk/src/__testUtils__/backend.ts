@@ -91,8 +91,9 @@ export async function eventually(check: () => void | Promise<void>, ms = 10_000)
  */
 export async function startOncallWithDingtalk(
   emu: EmulatorHandle,
-  opts: { aggregation?: object; entities?: Entity[] } = {},
+  opts: { aggregation?: object; entities?: Entity[]; transport?: 'http' | 'stream' } = {},
 ) {
+  const transport = opts.transport ?? 'http';
   const clock = { now: T0 };
   const scheduler = mockServices.scheduler() as SchedulerService & {
     factory(o?: { skipTaskRunOnStartup?: boolean }): ServiceFactory<SchedulerService>;
@@ -121,18 +122,25 @@ export async function startOncallWithDingtalk(
             apiBaseUrl: emu.baseUrl,
             oapiBaseUrl: emu.baseUrl,
             encryptionKey: 'test-encryption-key-0123456789abcdef',
-            integrations: [{ id: 'demo', name: 'Demo', corpId: APP.corpId, agentId: APP.agentId, clientId: APP.appKey, clientSecret: APP.appSecret, aesKey: APP.aesKey, token: APP.token, edition: 'standard', warRoom: { templateId: 'tpl', botId: 'group-bot' } }],
+            integrations: [{ id: 'demo', name: 'Demo', corpId: APP.corpId, agentId: APP.agentId, clientId: APP.appKey, clientSecret: APP.appSecret, aesKey: APP.aesKey, token: APP.token, edition: 'standard', transport, warRoom: { templateId: 'tpl', botId: 'group-bot' } }],
           },
           oncall: { channels: { dingtalk: { aggregation: { digestSeconds: 3600, ...opts.aggregation } } } },
         },
       }),
     ],
   });
-  // The dingtalk plugin registers its card callback URL with DingTalk at start.
-  await eventually(() => {
-    if (!emu.state.apps.get(APP.appKey)?.cardCallbackUrl) throw new Error('the card callback URL was not registered');
-  });
-  const port = backend.server.port();
-  emu.control.updateApp(APP.appKey, { eventUrl: `http://127.0.0.1:${port}/api/dingtalk/integrations/demo/events` });
+  if (transport === 'stream') {
+    // Stream mode: no URL at all; the plugin holds a connection to the gateway.
+    await eventually(() => {
+      if (emu.control.streamConnections({ appKey: APP.appKey }) !== 1) throw new Error('no stream connection yet');
+    });
+  } else {
+    // The dingtalk plugin registers its card callback URL with DingTalk at start.
+    await eventually(() => {
+      if (!emu.state.apps.get(APP.appKey)?.cardCallbackUrl) throw new Error('the card callback URL was not registered');
+    });
+    const port = backend.server.port();
+    emu.control.updateApp(APP.appKey, { eventUrl: `http://127.0.0.1:${port}/api/dingtalk/integrations/demo/events` });
+  }
   return { backend, server: backend.server, clock, tick: () => scheduler.triggerTask('oncall-escalation') };
 }

@@ -88,7 +88,7 @@ export function DingtalkGroupChatPicker(props: DingtalkGroupChatPickerProps) {
         })
         .catch(e => !cancelled && setError(e.message))
         .finally(() => !cancelled && setLoading(false));
-    }, 150);
+    }, 100);
     return () => {
       cancelled = true;
       clearTimeout(timer);
