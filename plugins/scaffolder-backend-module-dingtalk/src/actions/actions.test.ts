@@ -141,7 +141,7 @@ describe('DingTalk scaffolder actions against a real dingtalk backend and the em
     const ctx = createMockActionContext({ input: { openConversationId: room.openConversationId, members: ['13800000003', 'user:default/nobody'] } });
     await createInviteToWarRoomAction({ notifier }).handler(ctx as any);
     expect(ctx.output).toHaveBeenCalledWith('invited', ['13800000003']);
-    expect(ctx.output).toHaveBeenCalledWith('notFound', ['user:default/nobody: app not linked']);
+    expect(ctx.output).toHaveBeenCalledWith('notFound', ['user:default/nobody: app not linked, and the catalog has no dingtalk.com/mobile for this user']);
   });
 
   it('sends a message to a group and reports unlinked users', async () => {
