@@ -81,11 +81,12 @@ module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
   await page.getByRole('link', { name: 'On-call', exact: true }).click();
   await page.getByText('Escalation rule for component:default/checkout-api').waitFor();
   const picker = page.getByTestId('step-1');
+  // Two integrations now (the demo one from app-config and E2E corp): the
+  // picker shows its integration select once it has loaded them.
   const integration = picker.getByLabel('Integration');
-  if (await integration.count()) {
-    await integration.click();
-    await page.getByRole('option', { name: 'E2E corp' }).click();
-  }
+  await integration.waitFor();
+  await integration.click();
+  await page.getByRole('option', { name: 'E2E corp' }).click();
   await picker.getByLabel('Search group chats').fill('sre');
   await picker.getByText('SRE On-call').click();
   await picker.locator('.MuiChip-root', { hasText: 'SRE On-call' }).waitFor();
