@@ -27,7 +27,7 @@ import { existsSync } from 'node:fs';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { startStack } = require('../scripts/stack');
 
-const GROUPS = 10_000;
+const GROUPS = Number(process.env.PICKER_GROUPS ?? 10_000);
 const QUERIES = 30;
 const TARGET_MS = 200;
 const CORP = 'dingdemo0000000000';
@@ -147,7 +147,7 @@ async function main() {
         const w = window as any;
         w.__pickerT1 = undefined;
         const root = document.querySelector('[data-testid="step-1"]')!;
-        const seen = () => [...root.querySelectorAll('li')].some(li => li.textContent === text);
+        const seen = () => [...root.querySelectorAll('.MuiListItemText-primary')].some(el => el.textContent === text);
         w.__pickerObserver?.disconnect();
         w.__pickerObserver = new MutationObserver(() => {
           if (w.__pickerT1 === undefined && seen()) w.__pickerT1 = performance.now();
@@ -159,6 +159,7 @@ async function main() {
       await search.fill(word);
       await picker.getByText(expected, { exact: true }).waitFor();
       const ms = await page.evaluate(() => (window as any).__pickerT1 - (window as any).__pickerT0);
+      if (process.env.PICKER_DEBUG) console.log(await page.evaluate(() => [(window as any).__pickerT0, (window as any).__pickerT1]), expected);
       ui.push(ms);
       api.push(
         await page.evaluate(
