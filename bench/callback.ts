@@ -40,7 +40,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ChildProcess, fork } from 'node:child_process';
 import { GroupsStore } from '../plugins/dingtalk-backend/src/database/GroupsStore';
-import { APP, CapturingLogger, ENCRYPTION_KEY, startDingtalkBackend } from '../plugins/dingtalk-backend/src/__testUtils__/backend';
+import { APP, CapturingLogger, ENCRYPTION_KEY, INTEGRATION_BODY, startDingtalkBackend } from '../plugins/dingtalk-backend/src/__testUtils__/backend';
 
 const INTEGRATION = 'bench';
 const GROUPS = 50;
@@ -178,19 +178,7 @@ async function main() {
         apiBaseUrl: emu.baseUrl,
         oapiBaseUrl: emu.baseUrl,
         encryptionKey: ENCRYPTION_KEY,
-        integrations: [
-          {
-            id: INTEGRATION,
-            name: 'Bench corp',
-            corpId: APP.corpId,
-            agentId: APP.agentId,
-            clientId: APP.appKey,
-            clientSecret: APP.appSecret,
-            aesKey: APP.aesKey,
-            token: APP.token,
-            edition: 'standard',
-          },
-        ],
+        integrations: [{ ...INTEGRATION_BODY, id: INTEGRATION, name: 'Bench corp' }],
       },
     },
   });
