@@ -20,8 +20,8 @@
 // the same table, so the figure says what searching costs over a plain read.
 import knexFactory, { Knex } from 'knex';
 import { GroupsStore } from '../plugins/dingtalk-backend/src/database/GroupsStore';
+import { migrateDingtalkBackend } from '../plugins/dingtalk-backend/src/database/migrations';
 
-const migrations = `${__dirname}/../plugins/dingtalk-backend/migrations`;
 const WORDS = ['sre', 'payments', 'checkout', 'search', 'mobile', 'data', 'infra', 'growth', 'risk', 'ops'];
 
 async function database(kind: 'sqlite' | 'pg'): Promise<{ db: Knex; cleanup: () => Promise<void> } | undefined> {
@@ -75,7 +75,7 @@ async function main() {
     }
     const { db, cleanup } = handle;
     try {
-      await db.migrate.latest({ directory: migrations });
+      await migrateDingtalkBackend(db);
       const store = new GroupsStore(db);
       let count = 0;
       for (const size of [10_000, 100_000]) {

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { coreServices, createBackendPlugin, resolvePackagePath } from '@backstage/backend-plugin-api';
+import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createDingtalkActions } from './actions/createDingtalkActions';
 import { CardsStore } from './database/CardsStore';
+import { migrateDingtalkBackend } from './database/migrations';
 import { EventsStore } from './database/EventsStore';
 import { GroupsStore } from './database/GroupsStore';
 import { IntegrationsStore } from './database/IntegrationsStore';
@@ -75,7 +76,7 @@ export const dingtalkPlugin = createBackendPlugin({
         const { config, logger, database, httpRouter } = deps;
         const db = await database.getClient();
         if (!database.migrations?.skip) {
-          await db.migrate.latest({ directory: resolvePackagePath('@internal/plugin-dingtalk-backend', 'migrations') });
+          await migrateDingtalkBackend(db);
           await migrateDingtalkNode(db);
         }
         deps.permissionsRegistry.addPermissions(dingtalkPermissions);

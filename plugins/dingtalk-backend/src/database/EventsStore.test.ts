@@ -14,16 +14,16 @@
  * limitations under the License.
  */
 
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { EventsStore } from './EventsStore';
+import { migrateDingtalkBackend } from './migrations';
 
 describe('EventsStore', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
   it.each(databases.eachSupportedId())('claims each event once and forgets old ones on %p', async databaseId => {
     const db = await databases.init(databaseId);
-    await db.migrate.latest({ directory: resolvePackagePath('@internal/plugin-dingtalk-backend', 'migrations') });
+    await migrateDingtalkBackend(db);
     const store = new EventsStore(db);
     expect(await store.claim('acme', 'old', 'chat_update_title', '{}', '2026-01-01T00:00:00.000Z')).toBe(true);
     expect(await store.claim('acme', 'new', 'chat_update_title', '{}', '2026-01-09T00:00:00.000Z')).toBe(true);

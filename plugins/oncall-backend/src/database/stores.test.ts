@@ -15,7 +15,7 @@
  */
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
-import { resolve as resolvePath } from 'node:path';
+import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from './util';
 import { createStores, OncallStores } from '.';
 import { hashToken } from './WebhooksStore';
 
@@ -39,7 +39,7 @@ describe('on-call stores', () => {
 
     it('migrates down and up again', async () => {
       await knex.migrate.rollback(
-        { directory: resolvePath(__dirname, '../../migrations') },
+        { directory: MIGRATIONS_DIR, tableName: MIGRATIONS_TABLE },
         true,
       );
       expect(await knex.schema.hasTable('oncall_incidents')).toBe(false);

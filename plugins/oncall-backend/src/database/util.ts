@@ -19,10 +19,17 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 
-const MIGRATIONS_DIR = resolvePackagePath(
+export const MIGRATIONS_DIR = resolvePackagePath(
   '@internal/plugin-oncall-backend',
   'migrations',
 );
+
+/**
+ * The plugin's own migrations table: where plugins share one database, the
+ * default `knex_migrations` would list another plugin's files and knex would
+ * refuse to start ("migration directory is corrupt").
+ */
+export const MIGRATIONS_TABLE = 'oncall__knex_migrations';
 
 /** Runs migrations (unless skipped) and returns the plugin's knex client. */
 export async function connectDatabase(
@@ -30,7 +37,7 @@ export async function connectDatabase(
 ): Promise<Knex> {
   const client = await database.getClient();
   if (!database.migrations?.skip) {
-    await client.migrate.latest({ directory: MIGRATIONS_DIR });
+    await client.migrate.latest({ directory: MIGRATIONS_DIR, tableName: MIGRATIONS_TABLE });
   }
   return client;
 }
