@@ -17,7 +17,8 @@
 // The sample template examples/templates/incident-war-room, run from
 // Backstage's Create page: exactly one DingTalk scene group is created from
 // the demo integration's group template, owned by alice with bob invited, and
-// the group bot posts into it.
+// the template's group bot posts the incident's interactive card into it,
+// and the incident records the war room.
 const assert = require('node:assert/strict');
 const { signIn } = require('./helpers');
 
@@ -35,12 +36,21 @@ module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
     assert.ok(i < 120, 'the catalog has the sample template within two minutes');
     await page.waitForTimeout(1000);
   }
+  // The incident the war room is for, opened through the on-call API.
+  const opened = await page.request.post(`${backendUrl}/api/oncall/incidents`, {
+    headers: auth,
+    data: { title: 'Payments gateway timeouts', severity: 'critical', serviceRef: 'component:default/payments-gateway' },
+  });
+  assert.equal(opened.status(), 201, await opened.text());
+  const incident = await opened.json();
+
   await page.goto(`${appUrl}/create`);
   const template = page.locator('article, .MuiCard-root', { hasText: 'Open a DingTalk war room' }).first();
   await template.waitFor({ timeout: 60_000 });
   await template.getByRole('button', { name: /choose/i }).click();
 
   await page.getByLabel('War room name').fill(TITLE);
+  await page.getByLabel('Incident id').fill(incident.id);
   await shot('template-form');
   await page.getByRole('button', { name: /^(review|next)$/i }).click();
   await page.getByRole('button', { name: /^create$/i }).click();
@@ -55,9 +65,14 @@ module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
   assert.equal(room.ownerUserId, 'alice');
   assert.deepEqual([...room.members].sort(), ['alice', 'bob']);
 
-  const sent = await page.request.post(`${emulatorUrl}/_emulator/api/messages`, {
-    data: { openConversationId: room.openConversationId },
-  });
-  const messages = await sent.json();
-  assert.ok(messages.some(m => JSON.stringify(m.msgParam).includes('this group is the war room')), 'the group bot posted into the war room');
+  const cards = await (
+    await page.request.post(`${emulatorUrl}/_emulator/api/cards`, { data: { openConversationId: room.openConversationId } })
+  ).json();
+  assert.equal(cards.length, 1, 'one card in the war room');
+  assert.equal(cards[0].groupRobotCode, 'demo-group-bot-0001', 'posted by the template group bot');
+  assert.match(cards[0].cardParamMap.title, /Payments gateway timeouts/);
+  assert.match(cards[0].cardParamMap.actions, /acknowledge/);
+
+  const detail = await (await page.request.get(`${backendUrl}/api/oncall/incidents/${incident.id}`, { headers: auth })).json();
+  assert.ok(JSON.stringify(detail.timeline).includes(room.openConversationId), 'the incident timeline has the war room');
 };

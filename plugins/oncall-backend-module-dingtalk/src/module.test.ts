@@ -103,6 +103,12 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
       await eventually(() =>
         expect(JSON.parse(emu.control.cards({ outTrackId: groupCard.outTrackId })[0].cardParamMap.actions).map((a: any) => a.id)).toContain('war-room'),
       );
+      // A group named in the body must look like one; the reason comes back.
+      const bad = await request(server).post(`/api/oncall/dingtalk/incidents/${id}/war-room`).send({ openConversationId: 'not a group; drop table' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toContain('openConversationId');
+      const unknownKey = await request(server).post(`/api/oncall/dingtalk/incidents/${id}/war-room`).send({ owner: 'x' });
+      expect(unknownKey.status).toBe(400);
       const withRoom = (await request(server).get(`/api/oncall/incidents/${id}`)).body;
       expect(withRoom.timeline.map((t: any) => t.message).join('\n')).toContain('DingTalk war room created');
 

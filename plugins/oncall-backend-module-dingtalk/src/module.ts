@@ -41,9 +41,10 @@ export const oncallModuleDingtalk = createBackendModule({
         database: coreServices.database,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
         lifecycle: coreServices.lifecycle,
       },
-      async init({ channels, notifier, config, logger, database, httpRouter, httpAuth, lifecycle }) {
+      async init({ channels, notifier, config, logger, database, httpRouter, httpAuth, auth, lifecycle }) {
         const db = await database.getClient();
         if (!database.migrations?.skip) {
           // The oncall plugin's database, with this module's own migrations table.
@@ -67,7 +68,7 @@ export const oncallModuleDingtalk = createBackendModule({
           },
         });
         channels.addChannel(channel);
-        httpRouter.use(createCardActionRouter({ channel, httpAuth, logger }));
+        httpRouter.use(createCardActionRouter({ channel, httpAuth, auth, logger }));
         channel.start();
         lifecycle.addShutdownHook(() => channel.stop());
       },

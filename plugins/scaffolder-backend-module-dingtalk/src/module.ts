@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { dingtalkNotifierServiceRef } from '@internal/plugin-dingtalk-node';
 import { createInviteToWarRoomAction, createSendMessageAction, createWarRoomAction } from './actions';
@@ -28,10 +28,20 @@ export const scaffolderModuleDingtalk = createBackendModule({
   moduleId: 'dingtalk',
   register(reg) {
     reg.registerInit({
-      deps: { scaffolder: scaffolderActionsExtensionPoint, notifier: dingtalkNotifierServiceRef },
-      async init({ scaffolder, notifier }) {
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        notifier: dingtalkNotifierServiceRef,
+        config: coreServices.rootConfig,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+      },
+      async init({ scaffolder, notifier, config, discovery, auth }) {
+        // Only the plugin's public HTTP API is used, never its code: any
+        // incident plugin that serves the same route can take war rooms.
+        const setting = config.getOptional<string | false>('scaffolder.dingtalk.incidentPluginId');
+        const incidents = setting === false ? undefined : { discovery, auth, pluginId: setting ?? 'oncall' };
         scaffolder.addActions(
-          createWarRoomAction({ notifier }),
+          createWarRoomAction({ notifier, incidents }),
           createInviteToWarRoomAction({ notifier }),
           createSendMessageAction({ notifier }),
         );

@@ -179,39 +179,12 @@ export class People {
       .catch(e => {
         throw explainPermission(e);
       });
-    let cardOutTrackId: string | undefined;
-    if (req.message) {
-      // The group bot of the template posts into the new group.
-      if (req.message.type === 'card') {
-        // Saved like any card, so that its buttons reach the plugin that
-        // sent it (e.g. Acknowledge in the war room acts on the incident).
-        // The caller's outTrackId as it is: the card is the caller's, and its
-        // clicks come back to the caller under that id.
-        cardOutTrackId = req.message.outTrackId;
-        await this.deps.cards.save(
-          { outTrackId: cardOutTrackId, integrationId: i.id, reference: req.reference, callback: req.message.callback },
-          new Date().toISOString(),
-        );
-        await client.createAndDeliverCard({
-          outTrackId: cardOutTrackId,
-          cardTemplateId: this.deps.cardTemplateId,
-          cardParamMap: cardParams(req.message),
-          groups: [group.openConversationId],
-          robotCode: botId,
-          // as in Messenger: without a route key DingTalk answers over Stream mode
-          callbackRouteKey: i.transport === 'http' ? callbackRouteKey(i.id) : undefined,
-        });
-      } else {
-        await client.sendGroupMessage({
-          openConversationId: group.openConversationId,
-          robotCode: botId,
-          msgKey: req.message.type === 'text' ? 'sampleText' : 'sampleMarkdown',
-          msgParam: req.message.type === 'text' ? { content: req.message.content } : { title: req.message.title, text: req.message.text },
-        });
-      }
-    }
+    const cardOutTrackId = req.message
+      ? await this.postToWarRoom(i, group.openConversationId, { message: req.message, reference: req.reference })
+      : undefined;
     const info = await client.getSceneGroup(group.openConversationId).catch(() => ({} as Record<string, unknown>));
     return {
+      integrationId: i.id,
       openConversationId: group.openConversationId,
       chatId: group.chatId,
       invited: [owner, ...invited],
@@ -219,6 +192,59 @@ export class People {
       cardOutTrackId,
       url: String(info.group_url ?? `dingtalk://dingtalkclient/page/link?openConversationId=${encodeURIComponent(group.openConversationId)}`),
     };
+  }
+
+  /**
+   * The template's group bot posts into a war room. A card is saved like any
+   * card, so that its buttons reach the plugin that sent it (Acknowledge in
+   * the war room acts on the incident). Returns the card's outTrackId.
+   */
+  async postToWarRoom(
+    i: StoredIntegration,
+    openConversationId: string,
+    req: { message: DingtalkMessage; reference?: string },
+  ): Promise<string | undefined> {
+    const { botId } = i.warRoom;
+    if (!botId) {
+      throw new InputError(
+        `War rooms are not configured for integration '${i.id}': set the group Bot ID (the group template's bot)`,
+      );
+    }
+    const client = this.deps.registry.client(i);
+    const { message } = req;
+    if (message.type !== 'card') {
+      await client
+        .sendGroupMessage({
+          openConversationId,
+          robotCode: botId,
+          msgKey: message.type === 'text' ? 'sampleText' : 'sampleMarkdown',
+          msgParam: message.type === 'text' ? { content: message.content } : { title: message.title, text: message.text },
+        })
+        .catch(e => {
+          throw explainPermission(e);
+        });
+      return undefined;
+    }
+    // The caller's outTrackId as it is: the card is the caller's, and its
+    // clicks come back to the caller under that id.
+    await this.deps.cards.save(
+      { outTrackId: message.outTrackId, integrationId: i.id, reference: req.reference, callback: message.callback },
+      new Date().toISOString(),
+    );
+    await client
+      .createAndDeliverCard({
+        outTrackId: message.outTrackId,
+        cardTemplateId: this.deps.cardTemplateId,
+        cardParamMap: cardParams(message),
+        groups: [openConversationId],
+        robotCode: botId,
+        // as in Messenger: without a route key DingTalk answers over Stream mode
+        callbackRouteKey: i.transport === 'http' ? callbackRouteKey(i.id) : undefined,
+      })
+      .catch(e => {
+        throw explainPermission(e);
+      });
+    return message.outTrackId;
   }
 
   async invite(i: StoredIntegration, openConversationId: string, req: { userEntityRefs?: string[]; mobiles?: string[] }) {

@@ -98,6 +98,9 @@ const warRoomSchema = z
     message: messageSchema.optional(),
   })
   .strict();
+const warRoomMessageSchema = z
+  .object({ integrationId: integrationIdOpt, reference: z.string().max(255).optional(), message: messageSchema })
+  .strict();
 const pageSchema = z.object({
   q: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -373,6 +376,22 @@ export async function createApiRouter(deps: {
       deps.people.createWarRoom(integration, body),
     );
     res.status(201).json(room);
+  });
+
+  // The template's group bot posts into a war room that already exists, e.g.
+  // the incident card once an incident plugin adopts a group made by a template.
+  router.post('/warrooms/:openConversationId/messages', async (req, res) => {
+    await authorize(req, dingtalkMessageSendPermission);
+    const body = parse(warRoomMessageSchema, req.body);
+    const integration = await registry.resolve(body.integrationId);
+    const { openConversationId } = req.params;
+    const cardOutTrackId = await audited(
+      req,
+      'warroom-post',
+      { integrationId: integration.id, openConversationId, reference: body.reference },
+      () => deps.people.postToWarRoom(integration, openConversationId, body),
+    );
+    res.status(201).json({ cardOutTrackId });
   });
 
   router.post('/warrooms/:openConversationId/members', async (req, res) => {

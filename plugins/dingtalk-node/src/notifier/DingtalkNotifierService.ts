@@ -75,6 +75,8 @@ export interface DingtalkWarRoomRequest {
 
 /** @public */
 export interface DingtalkWarRoom {
+  /** The integration the group was made with (the default one when the request named none). */
+  integrationId: string;
   openConversationId: string;
   chatId?: string;
   invited: DingtalkResolvedUser[];
@@ -113,6 +115,13 @@ export interface DingtalkNotifierService {
     mobiles?: string[];
   }): Promise<{ users: DingtalkResolvedUser[] }>;
   createWarRoom(req: DingtalkWarRoomRequest): Promise<DingtalkWarRoom>;
+  /** The integration's group bot posts into an existing war room; returns the card's outTrackId for a card. */
+  postToWarRoom(req: {
+    integrationId?: string;
+    openConversationId: string;
+    reference?: string;
+    message: DingtalkMessage;
+  }): Promise<{ cardOutTrackId?: string }>;
   inviteToWarRoom(req: {
     integrationId?: string;
     openConversationId: string;
@@ -167,6 +176,11 @@ export class DefaultDingtalkNotifier implements DingtalkNotifierService {
 
   createWarRoom(req: DingtalkWarRoomRequest) {
     return this.request<DingtalkWarRoom>('POST', '/warrooms', req);
+  }
+
+  postToWarRoom(req: { integrationId?: string; openConversationId: string; reference?: string; message: DingtalkMessage }) {
+    const { openConversationId, ...body } = req;
+    return this.request<{ cardOutTrackId?: string }>('POST', `/warrooms/${encodeURIComponent(openConversationId)}/messages`, body);
   }
 
   inviteToWarRoom(req: { integrationId?: string; openConversationId: string; userEntityRefs?: string[]; mobiles?: string[] }) {

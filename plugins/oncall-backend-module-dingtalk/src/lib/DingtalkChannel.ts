@@ -16,7 +16,7 @@
 
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
-import type { DeliveryRecord, DingtalkIntegration } from '@internal/plugin-dingtalk-common';
+import type { DeliveryRecord, DingtalkIntegration, DingtalkMessage } from '@internal/plugin-dingtalk-common';
 import type { DingtalkNotifierService } from '@internal/plugin-dingtalk-node';
 import type { Incident } from '@internal/plugin-oncall-common';
 import type {
@@ -264,6 +264,7 @@ export class DingtalkChannel implements OncallChannel {
    * integration's template) with the responders, records it on the incident
    * and in its timeline, and adds its link to the incident's cards.
    */
+  /** "Create war room" on an incident: a scene group from the template, with the incident card posted by its bot. */
   async createWarRoom(incidentId: string, actor: string): Promise<{ openConversationId: string; url: string; notFound: string[] }> {
     const existing = await this.deps.db('oncall_dingtalk_warrooms').where({ incident_id: incidentId }).first();
     if (existing) return { openConversationId: existing.open_conversation_id, url: existing.url, notFound: [] };
@@ -271,7 +272,7 @@ export class DingtalkChannel implements OncallChannel {
     if (!incident) throw new NotFoundError(`No incident ${incidentId}`);
     const integration = await this.defaultIntegration();
     if (!integration) throw new InputError('No DingTalk integration: add one on the DingTalk page first');
-    const card = incidentCard({ incident, appBaseUrl: this.deps.appBaseUrl, template: this.deps.template, mentions: incident.responders });
+    const card = this.warRoomCard(incident);
     const room = await this.deps.notifier.createWarRoom({
       integrationId: integration.id,
       title: card.title,
@@ -281,19 +282,65 @@ export class DingtalkChannel implements OncallChannel {
       reference: incidentId,
       // The group bot posts the incident card itself: its buttons act on the
       // incident from inside the war room, like every other card of it.
-      message: {
-        type: 'card',
-        outTrackId: `oncall-${incident.id}-${hash('warroom')}`,
-        title: card.title,
-        markdown: card.markdown,
-        cardParamMap: card.cardParamMap,
-        actions: card.actions,
-        callback: { pluginId: 'oncall', path: CARD_ACTION_PATH },
-      },
+      message: card,
     });
+    const notFound = room.notFound.map(n => `${n.userEntityRef ?? n.mobile}: ${n.reason ?? 'not found'}`);
+    await this.recordWarRoom(incident, { ...room, integrationId: integration.id }, actor, notFound);
+    return { openConversationId: room.openConversationId, url: room.url, notFound };
+  }
+
+  /**
+   * A war room someone else opened (e.g. the DingTalk scaffolder template)
+   * becomes the incident's: its group bot posts the incident card, and the
+   * incident records the room. Safe to repeat: the card is posted once.
+   */
+  async adoptWarRoom(
+    incidentId: string,
+    room: { integrationId?: string; openConversationId: string; url?: string },
+    actor: string,
+  ): Promise<{ openConversationId: string; url: string; cardOutTrackId?: string }> {
+    const incident = await this.incidents?.get(incidentId);
+    if (!incident) throw new NotFoundError(`No incident ${incidentId}`);
+    const integration = room.integrationId ? { id: room.integrationId } : await this.defaultIntegration();
+    if (!integration) throw new InputError('No DingTalk integration: add one on the DingTalk page first');
+    const target = destKey({ integrationId: integration.id, group: room.openConversationId });
+    const url = room.url ?? `dingtalk://dingtalkclient/page/link?openConversationId=${encodeURIComponent(room.openConversationId)}`;
+    const posted = await this.deps.db('oncall_dingtalk_cards').where({ incident_id: incidentId, target }).first();
+    if (posted) return { openConversationId: room.openConversationId, url, cardOutTrackId: posted.out_track_id };
+    const { cardOutTrackId } = await this.deps.notifier.postToWarRoom({
+      integrationId: integration.id,
+      openConversationId: room.openConversationId,
+      reference: incidentId,
+      message: this.warRoomCard(incident),
+    });
+    await this.recordWarRoom(incident, { integrationId: integration.id, openConversationId: room.openConversationId, url, cardOutTrackId }, actor, []);
+    return { openConversationId: room.openConversationId, url, cardOutTrackId };
+  }
+
+  private warRoomCard(incident: Incident): DingtalkMessage & { type: 'card' } {
+    const card = incidentCard({ incident, appBaseUrl: this.deps.appBaseUrl, template: this.deps.template, mentions: incident.responders });
+    return {
+      type: 'card',
+      outTrackId: `oncall-${incident.id}-${hash('warroom')}`,
+      title: card.title,
+      markdown: card.markdown,
+      cardParamMap: card.cardParamMap,
+      actions: card.actions,
+      callback: { pluginId: 'oncall', path: CARD_ACTION_PATH },
+    };
+  }
+
+  /** The war room goes on the incident: its table, its cards (updated in place from now on) and its timeline. */
+  private async recordWarRoom(
+    incident: Incident,
+    room: { integrationId: string; openConversationId: string; url: string; cardOutTrackId?: string },
+    actor: string,
+    notFound: string[],
+  ) {
     const at = new Date().toISOString();
+    // The first war room stays the incident's link; a later one is still in its timeline.
     await this.deps.db('oncall_dingtalk_warrooms')
-      .insert({ incident_id: incidentId, open_conversation_id: room.openConversationId, url: room.url, created_by: actor, created_at: at })
+      .insert({ incident_id: incident.id, open_conversation_id: room.openConversationId, url: room.url, created_by: actor, created_at: at })
       .onConflict('incident_id')
       .ignore();
     if (room.cardOutTrackId) {
@@ -301,24 +348,22 @@ export class DingtalkChannel implements OncallChannel {
       // the incident changes, and later steps to this group update it.
       await this.deps.db('oncall_dingtalk_cards')
         .insert({
-          incident_id: incidentId,
-          target: destKey({ integrationId: integration.id, group: room.openConversationId }),
+          incident_id: incident.id,
+          target: destKey({ integrationId: room.integrationId, group: room.openConversationId }),
           out_track_id: room.cardOutTrackId,
-          integration_id: integration.id,
+          integration_id: room.integrationId,
           created_at: at,
         })
         .onConflict(['incident_id', 'target'])
         .ignore();
     }
-    const notFound = room.notFound.map(n => `${n.userEntityRef ?? n.mobile}: ${n.reason ?? 'not found'}`);
-    await this.incidents?.recordTimeline(incidentId, {
+    await this.incidents?.recordTimeline(incident.id, {
       type: 'channel',
       actor,
       message: `DingTalk war room created: ${room.url}${notFound.length ? ` (not invited: ${notFound.join(', ')})` : ''}`,
       data: { channel: 'dingtalk', warRoom: room.openConversationId, url: room.url },
     });
-    await this.update({ incident, change: { type: 'commented', actor, at: new Date().toISOString() } });
-    return { openConversationId: room.openConversationId, url: room.url, notFound };
+    await this.update({ incident, change: { type: 'commented', actor, at } });
   }
 
   /** DingTalk user ids of the responders, so the group card @-mentions them. */

@@ -14,13 +14,21 @@
  * limitations under the License.
  */
 
-import type { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
+import type { AuthService, HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import type { DingtalkCardActionResponse } from '@internal/plugin-dingtalk-common';
+import { integrationIdSchema, type DingtalkCardActionResponse } from '@internal/plugin-dingtalk-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { CARD_ACTION_PATH, DingtalkChannel } from './DingtalkChannel';
+
+const warRoomBodySchema = z
+  .object({
+    integrationId: integrationIdSchema.optional(),
+    openConversationId: z.string().regex(/^[A-Za-z0-9+/=_:.-]{1,128}$/).optional(),
+    url: z.string().url().max(2048).optional(),
+  })
+  .strict();
 
 const bodySchema = z.object({
   integrationId: z.string(),
@@ -36,7 +44,12 @@ const bodySchema = z.object({
  * credentials. The action runs as the clicker's linked Backstage user; an
  * unlinked clicker changes nothing and is told to link first.
  */
-export function createCardActionRouter(deps: { channel: DingtalkChannel; httpAuth: HttpAuthService; logger: LoggerService }) {
+export function createCardActionRouter(deps: {
+  channel: DingtalkChannel;
+  httpAuth: HttpAuthService;
+  auth: AuthService;
+  logger: LoggerService;
+}) {
   const router = Router();
   router.post(CARD_ACTION_PATH, express.json({ limit: '16kb' }), async (req, res) => {
     await deps.httpAuth.credentials(req, { allow: ['service'] });
@@ -89,11 +102,26 @@ export function createCardActionRouter(deps: { channel: DingtalkChannel; httpAut
       res.json({ message: String((e as Error).message) });
     }
   });
-  // "Create war room" on an incident page, for signed-in people.
-  router.post('/dingtalk/incidents/:id/war-room', async (req, res) => {
-    const credentials = await deps.httpAuth.credentials(req, { allow: ['user'] });
-    const room = await deps.channel.createWarRoom(req.params.id, credentials.principal.userEntityRef);
-    res.status(201).json(room);
+  // "Create war room" on an incident page; or, with a group in the body, a
+  // war room opened elsewhere (the DingTalk scaffolder template) joins the
+  // incident. Called by people, or by a plugin on behalf of one.
+  router.post('/dingtalk/incidents/:id/war-room', express.json({ limit: '16kb' }), async (req, res) => {
+    const credentials = await deps.httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const parsed = warRoomBodySchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      throw new InputError(`Invalid war room: ${parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    const actor = deps.auth.isPrincipal(credentials, 'user')
+      ? credentials.principal.userEntityRef
+      : `plugin:${(credentials.principal as { subject: string }).subject}`;
+    const { openConversationId } = parsed.data;
+    if (!openConversationId) {
+      // Opening a group needs an owner in DingTalk: a person.
+      if (!deps.auth.isPrincipal(credentials, 'user')) throw new InputError('Only a signed-in user can open a war room without naming a group');
+      res.status(201).json(await deps.channel.createWarRoom(req.params.id, actor));
+      return;
+    }
+    res.status(201).json(await deps.channel.adoptWarRoom(req.params.id, { ...parsed.data, openConversationId }, actor));
   });
   return router;
 }

@@ -18,6 +18,8 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import dingtalkPlugin from '@internal/plugin-dingtalk-backend';
+import oncallPlugin from '@internal/plugin-oncall-backend';
+import oncallModuleDingtalk from '@internal/plugin-oncall-backend-module-dingtalk';
 import { DefaultDingtalkNotifier } from '@internal/plugin-dingtalk-node';
 import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
 import yaml from 'yaml';
@@ -50,6 +52,8 @@ describe('DingTalk scaffolder actions against a real dingtalk backend and the em
   let emu: EmulatorHandle;
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
   let notifier: DefaultDingtalkNotifier;
+  let incidents: { discovery: { getBaseUrl(id: string): Promise<string> }; auth: ReturnType<typeof mockServices.auth> };
+  let api: (path: string, init?: RequestInit & { headers?: Record<string, string> }) => Promise<Response>;
 
   beforeAll(async () => {
     emu = await createEmulator();
@@ -61,13 +65,20 @@ describe('DingTalk scaffolder actions against a real dingtalk backend and the em
     backend = await startTestBackend({
       features: [
         dingtalkPlugin,
+        // The host on-call plugin with its DingTalk channel: a war room for an
+        // incident is handed to it over its HTTP API.
+        oncallPlugin,
+        oncallModuleDingtalk,
         catalogServiceMock.factory({
-          entities: ['alice', 'bob'].map((name, i) => ({
-            apiVersion: 'backstage.io/v1alpha1',
-            kind: 'User',
-            metadata: { name, namespace: 'default', annotations: { 'dingtalk.com/mobile': `1380000000${i + 1}` } },
-            spec: {},
-          })),
+          entities: [
+            ...['alice', 'bob'].map((name, i) => ({
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'User',
+              metadata: { name, namespace: 'default', annotations: { 'dingtalk.com/mobile': `1380000000${i + 1}` } },
+              spec: {},
+            })),
+            { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'checkout-api', namespace: 'default' }, spec: { type: 'service', owner: 'sre' } },
+          ],
         }),
         mockServices.rootConfig.factory({
           data: {
@@ -86,6 +97,12 @@ describe('DingTalk scaffolder actions against a real dingtalk backend and the em
     });
     const port = backend.server.port();
     notifier = new DefaultDingtalkNotifier({ discovery: { getBaseUrl: async () => `http://localhost:${port}/api/dingtalk` }, auth: mockServices.auth() });
+    incidents = { discovery: { getBaseUrl: async (id: string) => `http://localhost:${port}/api/${id}` }, auth: mockServices.auth() };
+    api = (path, init = {}) =>
+      fetch(`http://localhost:${port}/api${path}`, {
+        ...init,
+        headers: { 'content-type': 'application/json', authorization: mockCredentialsHeader(), ...init.headers },
+      });
     // alice and bob link their accounts (one-click link by mobile)
     await fetch(`http://localhost:${port}/api/dingtalk/integrations/demo/links/link-all-by-mobile`, {
       method: 'POST',
@@ -117,6 +134,48 @@ describe('DingTalk scaffolder actions against a real dingtalk backend and the em
     // the unknown mobile is named in the task log; the others were invited
     expect((first.logger as any).lines).toContainEqual(expect.stringMatching(/^warn: 19900000000 was not invited/));
     expect(first.output).toHaveBeenCalledWith('notFound', ['19900000000']);
+  });
+
+  it('hands a war room for an incident to the incident plugin, whose group bot posts the incident card, once', async () => {
+    const created = await api('/oncall/incidents', {
+      method: 'POST',
+      body: JSON.stringify({ title: 'Payments failing', severity: 'critical', serviceRef: 'component:default/checkout-api' }),
+    });
+    expect(created.status).toBe(201);
+    const incident = await created.json();
+    const action = createWarRoomAction({ notifier, incidents });
+    const input = { title: `${incident.id} Payments`, owner: 'user:default/alice', members: ['user:default/bob'], incidentId: incident.id, message: 'war room' };
+    const first = createMockActionContext({ input, task: { id: 'task-incident' } as any, logger: taskLog() });
+    await action.handler(first as any);
+    // retried after both calls: still one group, one card
+    await action.handler(createMockActionContext({ input, task: { id: 'task-incident' } as any }) as any);
+
+    const rooms = emu.control.groups().filter(g => g.title === `${incident.id} Payments`);
+    expect(rooms).toHaveLength(1);
+    const posted = emu.control.cards({ openConversationId: rooms[0].openConversationId });
+    expect(posted).toHaveLength(1);
+    // the interactive incident card, from the template's group bot, not a markdown message
+    expect(posted[0]).toMatchObject({ groupRobotCode: 'group-bot' });
+    expect(posted[0].cardParamMap.title).toContain('Payments failing');
+    expect(emu.control.messages({ openConversationId: rooms[0].openConversationId })).toHaveLength(0);
+    expect(first.output).toHaveBeenCalledWith('incidentLinked', true);
+    expect((first.logger as any).lines).toContainEqual(`info: Incident ${incident.id} now has this war room; its group bot posted the incident card`);
+    // the incident knows its war room
+    const detail = await (await api(`/oncall/incidents/${incident.id}`)).json();
+    expect(JSON.stringify(detail.timeline)).toContain(rooms[0].openConversationId);
+  });
+
+  it('tells an unknown incident in the task log and posts the message instead', async () => {
+    const ctx = createMockActionContext({
+      input: { title: 'INC-404 Nowhere', owner: 'user:default/alice', members: [], incidentId: 'INC-404', message: '**meet here**' },
+      task: { id: 'task-404' } as any,
+      logger: taskLog(),
+    });
+    await createWarRoomAction({ notifier, incidents }).handler(ctx as any);
+    const room = emu.control.groups().find(g => g.title === 'INC-404 Nowhere')!;
+    expect((ctx.logger as any).lines).toContainEqual('warn: Incident INC-404 could not take the war room: No incident INC-404');
+    expect(emu.control.messages({ openConversationId: room.openConversationId })[0]).toMatchObject({ robotCode: 'group-bot', msgParam: { title: 'INC-404 Nowhere', text: '**meet here**' } });
+    expect(ctx.output).toHaveBeenCalledWith('incidentLinked', false);
   });
 
   it('does nothing in a dry run and says what it would do', async () => {

@@ -15,6 +15,8 @@
  */
 
 import { createHash } from 'node:crypto';
+import type { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import { ResponseError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { DingtalkNotifierService } from '@internal/plugin-dingtalk-node';
 import { examples } from './createWarRoom.examples';
@@ -26,12 +28,27 @@ export function splitPeople(people: string[] = []) {
   return { mobiles, userEntityRefs };
 }
 
+/** @public */
+export interface CreateWarRoomActionOptions {
+  notifier: DingtalkNotifierService;
+  /**
+   * With these, a war room for an incident is handed to the incident plugin,
+   * whose group bot card (Acknowledge, Resolve, ...) then opens the room.
+   */
+  incidents?: {
+    discovery: Pick<DiscoveryService, 'getBaseUrl'>;
+    auth: Pick<AuthService, 'getPluginRequestToken'>;
+    /** The plugin serving `POST /dingtalk/incidents/:id/war-room`; default `oncall`. */
+    pluginId?: string;
+  };
+}
+
 /**
  * Creates a DingTalk war room (a scene group from the integration's group
  * template) for an incident, invites the responders and posts the incident.
  * @public
  */
-export function createWarRoomAction(options: { notifier: DingtalkNotifierService }) {
+export function createWarRoomAction(options: CreateWarRoomActionOptions) {
   return createTemplateAction({
     id: 'dingtalk:warroom:create',
     description:
@@ -52,6 +69,7 @@ export function createWarRoomAction(options: { notifier: DingtalkNotifierService
         chatId: z => z.string().optional().describe('The group chat id'),
         url: z => z.string().describe('A link that opens the group in DingTalk'),
         notFound: z => z.array(z.string()).describe('Members who could not be invited'),
+        incidentLinked: z => z.boolean().describe('Whether the incident plugin took the room and its bot posted the incident card'),
       },
     },
     async handler(ctx) {
@@ -68,6 +86,7 @@ export function createWarRoomAction(options: { notifier: DingtalkNotifierService
         ctx.output('openConversationId', 'dry-run-open-conversation-id');
         ctx.output('url', 'dingtalk://dry-run');
         ctx.output('notFound', []);
+        ctx.output('incidentLinked', false);
         return;
       }
       const room = await ctx.checkpoint({
@@ -81,9 +100,11 @@ export function createWarRoomAction(options: { notifier: DingtalkNotifierService
             members: people,
             uuid,
             reference: incidentId,
-            message: message ? { type: 'markdown', title, text: message } : undefined,
+            // For an incident the incident's own card is posted below instead.
+            message: message && !(incidentId && options.incidents) ? { type: 'markdown', title, text: message } : undefined,
           });
           return {
+            integrationId: created.integrationId ?? integrationId ?? '',
             openConversationId: created.openConversationId,
             chatId: created.chatId ?? '',
             url: created.url,
@@ -93,11 +114,73 @@ export function createWarRoomAction(options: { notifier: DingtalkNotifierService
         },
       });
       room.notFound.forEach((who, i) => ctx.logger.warn(`${who} was not invited: ${room.reasons[i] || 'not found in DingTalk'}`));
+      let incidentLinked = false;
+      if (incidentId && options.incidents) {
+        const incidents = options.incidents;
+        // Its own checkpoint: a retry after the group was made still hands it over, once.
+        const handed = await ctx.checkpoint({
+          key: `dingtalk.warroom.incident.${uuid}`,
+          fn: async () => {
+            try {
+              await adoptForIncident(incidents, ctx, incidentId, { integrationId: room.integrationId || undefined, openConversationId: room.openConversationId, url: room.url });
+              return { ok: true, reason: '' };
+            } catch (e) {
+              return { ok: false, reason: (e as Error).message };
+            }
+          },
+        });
+        incidentLinked = handed.ok;
+        if (handed.ok) {
+          ctx.logger.info(`Incident ${incidentId} now has this war room; its group bot posted the incident card`);
+        } else {
+          // The room exists and people are in it: tell them in words instead.
+          ctx.logger.warn(`Incident ${incidentId} could not take the war room: ${handed.reason}`);
+          if (message) {
+            await ctx.checkpoint({
+              key: `dingtalk.warroom.message.${uuid}`,
+              fn: async () => {
+                await options.notifier.postToWarRoom({
+                  integrationId: room.integrationId || undefined,
+                  openConversationId: room.openConversationId,
+                  reference: incidentId,
+                  message: { type: 'markdown', title, text: message },
+                });
+                return true;
+              },
+            });
+          }
+        }
+      }
       ctx.logger.info(`DingTalk war room "${title}" is ${room.openConversationId}`);
       ctx.output('openConversationId', room.openConversationId);
       if (room.chatId) ctx.output('chatId', room.chatId);
       ctx.output('url', room.url);
       ctx.output('notFound', room.notFound);
+      ctx.output('incidentLinked', incidentLinked);
     },
   });
+}
+
+/** The incident plugin's war-room API, called on behalf of whoever ran the template. */
+async function adoptForIncident(
+  incidents: NonNullable<CreateWarRoomActionOptions['incidents']>,
+  ctx: { getInitiatorCredentials(): Promise<any> },
+  incidentId: string,
+  room: { integrationId?: string; openConversationId: string; url: string },
+) {
+  const pluginId = incidents.pluginId ?? 'oncall';
+  const baseUrl = await incidents.discovery.getBaseUrl(pluginId);
+  const { token } = await incidents.auth.getPluginRequestToken({
+    onBehalfOf: await ctx.getInitiatorCredentials(),
+    targetPluginId: pluginId,
+  });
+  const res = await fetch(`${baseUrl}/dingtalk/incidents/${encodeURIComponent(incidentId)}/war-room`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(room),
+  });
+  if (!res.ok) {
+    const error = await ResponseError.fromResponse(res);
+    throw new Error((error.body as any)?.error?.message ?? error.message);
+  }
 }
