@@ -25,7 +25,10 @@ import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
 import yaml from 'yaml';
 import { createWarRoomAction } from './createWarRoom';
 import { examples } from './createWarRoom.examples';
-import { createInviteToWarRoomAction, createSendMessageAction } from './otherActions';
+import { createInviteToWarRoomAction } from './inviteToWarRoom';
+import { examples as inviteExamples } from './inviteToWarRoom.examples';
+import { createSendMessageAction } from './sendMessage';
+import { examples as sendExamples } from './sendMessage.examples';
 
 const APP = {
   corpId: 'dingcorp',
@@ -46,6 +49,23 @@ function taskLog() {
     logger[level] = (message: string) => lines.push(`${level}: ${message}`);
   }
   return logger;
+}
+
+/**
+ * Runs of one task that keep their checkpoints, as the scaffolder does: a
+ * checkpoint that completed returns its stored value on a retry instead of
+ * running again (createMockActionContext's own checkpoint always runs).
+ */
+function taskRuns(taskId: string) {
+  const done = new Map<string, unknown>();
+  return (input: Record<string, unknown>) => {
+    const ctx = createMockActionContext({ input, task: { id: taskId } as any, logger: taskLog() });
+    ctx.checkpoint = (async ({ key, fn }: { key: string; fn: () => Promise<unknown> }) => {
+      if (!done.has(key)) done.set(key, await fn());
+      return done.get(key);
+    }) as any;
+    return ctx;
+  };
 }
 
 describe('DingTalk scaffolder actions against a real dingtalk backend and the emulator', () => {
@@ -214,6 +234,47 @@ describe('DingTalk scaffolder actions against a real dingtalk backend and the em
     expect(ctx.output).toHaveBeenCalledWith('sent', 2);
     expect(ctx.output).toHaveBeenCalledWith('notSent', ['user:default/zed: app not linked']);
     expect(emu.control.messages({ openConversationId: group.openConversationId })[0].msgParam).toEqual({ title: 'Hi', text: '**hello**' });
+  });
+
+  it('sends a message once when the task is retried, and nothing in a dry run', async () => {
+    const group = emu.control.createGroup({ corpId: APP.corpId, title: 'Retry team', ownerUserId: 'alice', memberUserIds: [] });
+    await emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: group.openConversationId });
+    const input = { groups: [group.openConversationId], type: 'text', text: 'once' };
+    const dry = { ...createMockActionContext({ input, task: { id: 'task-once' } as any, logger: taskLog() }), isDryRun: true };
+    await createSendMessageAction({ notifier }).handler(dry as any);
+    expect((dry.logger as any).lines).toContainEqual(`info: Dry run: would send a text message to ${group.openConversationId}`);
+    expect(emu.control.messages({ openConversationId: group.openConversationId })).toHaveLength(0);
+    const run = taskRuns('task-once');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await createSendMessageAction({ notifier }).handler(run(input) as any);
+    }
+    expect(emu.control.messages({ openConversationId: group.openConversationId })).toHaveLength(1);
+  });
+
+  it('invites nobody in a dry run', async () => {
+    const room = emu.control.groups().find(g => g.templateId === 'tpl')!;
+    const before = [...room.members];
+    const ctx = { ...createMockActionContext({ input: { openConversationId: room.openConversationId, members: ['13800000003'] }, logger: taskLog() }), isDryRun: true };
+    await createInviteToWarRoomAction({ notifier }).handler(ctx as any);
+    expect((ctx.logger as any).lines).toContainEqual(`info: Dry run: would invite 13800000003 to ${room.openConversationId}`);
+    expect(emu.control.groups().find(g => g.openConversationId === room.openConversationId)!.members).toEqual(before);
+  });
+
+  it('runs the documented examples of invite and send', async () => {
+    // the groups the examples name
+    const invite = yaml.parse(inviteExamples[0].example).steps[0];
+    const send = yaml.parse(sendExamples[0].example).steps[0];
+    emu.control.createGroup({ corpId: APP.corpId, title: 'Example room', ownerUserId: 'alice', memberUserIds: [], openConversationId: invite.input.openConversationId });
+    const sre = emu.control.createGroup({ corpId: APP.corpId, title: 'SRE', ownerUserId: 'alice', memberUserIds: [], openConversationId: send.input.groups[0] });
+    await emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: sre.openConversationId });
+    emu.control.createUser({ corpId: APP.corpId, userId: 'dave', name: 'dave', mobile: '13800000004' });
+
+    const invited = createMockActionContext({ input: invite.input, task: { id: 'example-invite' } as any });
+    await createInviteToWarRoomAction({ notifier }).handler(invited as any);
+    expect(invited.output).toHaveBeenCalledWith('invited', ['13800000004']);
+    const sent = createMockActionContext({ input: send.input, task: { id: 'example-send' } as any });
+    await createSendMessageAction({ notifier }).handler(sent as any);
+    expect(sent.output).toHaveBeenCalledWith('sent', 1);
   });
 
   it('names what to configure when a permission is missing', async () => {

@@ -73,7 +73,7 @@ export function createWarRoomAction(options: CreateWarRoomActionOptions) {
       },
     },
     async handler(ctx) {
-      const { integrationId, title, owner, members, incidentId, message } = ctx.input;
+      const { integrationId, title, owner, members = [], incidentId, message } = ctx.input;
       const people = splitPeople(members);
       const ownerIs = splitPeople([owner]);
       // The same task (a retry, a recovered run) always asks DingTalk with the

@@ -15,4 +15,5 @@
  */
 
 export { createWarRoomAction } from './createWarRoom';
-export { createInviteToWarRoomAction, createSendMessageAction } from './otherActions';
+export { createInviteToWarRoomAction } from './inviteToWarRoom';
+export { createSendMessageAction } from './sendMessage';

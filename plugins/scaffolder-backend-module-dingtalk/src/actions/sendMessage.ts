@@ -14,63 +14,10 @@
  * limitations under the License.
  */
 
+import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { DingtalkNotifierService } from '@internal/plugin-dingtalk-node';
-import yaml from 'yaml';
-import { splitPeople } from './createWarRoom';
-
-/**
- * Adds people to an existing DingTalk war room.
- * @public
- */
-export function createInviteToWarRoomAction(options: { notifier: DingtalkNotifierService }) {
-  return createTemplateAction({
-    id: 'dingtalk:warroom:invite',
-    description: 'Adds members (user entity refs and/or mobile numbers) to an existing DingTalk war room.',
-    examples: [
-      {
-        description: 'Invite a user and a mobile number',
-        example: yaml.stringify({
-          steps: [{ id: 'invite', action: 'dingtalk:warroom:invite', input: { openConversationId: 'cid123', members: ['user:default/carol', '13800000004'] } }],
-        }),
-      },
-    ],
-    supportsDryRun: true,
-    schema: {
-      input: {
-        integrationId: z => z.string().optional().describe('DingTalk integration id'),
-        openConversationId: z => z.string().describe('The war room (openConversationId)'),
-        members: z => z.array(z.string()).min(1).describe('User entity refs and/or mobile numbers'),
-      },
-      output: {
-        invited: z => z.array(z.string()).describe('Who was invited'),
-        notFound: z => z.array(z.string()).describe('Who could not be found in DingTalk'),
-      },
-    },
-    async handler(ctx) {
-      const { integrationId, openConversationId, members } = ctx.input;
-      if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would invite ${members.join(', ')} to ${openConversationId}`);
-        ctx.output('invited', []);
-        ctx.output('notFound', []);
-        return;
-      }
-      const result = await ctx.checkpoint({
-        key: `dingtalk.warroom.invite.${openConversationId}.${members.join(',')}`,
-        fn: async () => {
-          const r = await options.notifier.inviteToWarRoom({ integrationId, openConversationId, ...splitPeople(members) });
-          return {
-            invited: r.invited.map(m => m.userEntityRef ?? m.mobile ?? ''),
-            notFound: r.notFound.map(m => `${m.userEntityRef ?? m.mobile}: ${m.reason ?? 'not found'}`),
-          };
-        },
-      });
-      result.notFound.forEach(n => ctx.logger.warn(`Not invited: ${n}`));
-      ctx.output('invited', result.invited);
-      ctx.output('notFound', result.notFound);
-    },
-  });
-}
+import { examples } from './sendMessage.examples';
 
 /**
  * Sends a text, markdown or card message to users and/or group chats.
@@ -80,20 +27,7 @@ export function createSendMessageAction(options: { notifier: DingtalkNotifierSer
   return createTemplateAction({
     id: 'dingtalk:message:send',
     description: 'Sends a DingTalk message (text, markdown or card) to Backstage users (through their linked accounts) and/or group chats.',
-    examples: [
-      {
-        description: 'Tell a group chat that a service was created',
-        example: yaml.stringify({
-          steps: [
-            {
-              id: 'tell',
-              action: 'dingtalk:message:send',
-              input: { groups: ['cid-sre-oncall'], type: 'markdown', title: 'New service', text: '**payments-api** was created' },
-            },
-          ],
-        }),
-      },
-    ],
+    examples,
     supportsDryRun: true,
     schema: {
       input: {
@@ -110,8 +44,10 @@ export function createSendMessageAction(options: { notifier: DingtalkNotifierSer
       },
     },
     async handler(ctx) {
-      const { integrationId, users, groups, type, title, text } = ctx.input;
-      if (users.length + groups.length === 0) throw new Error('Give at least one user or group');
+      // Defaults again here: the schema's apply when the scaffolder parses the
+      // input, not when the action is called directly (tests, other callers).
+      const { integrationId, users = [], groups = [], type = 'markdown', title = 'Backstage', text } = ctx.input;
+      if (users.length + groups.length === 0) throw new InputError('Give at least one user or group');
       if (ctx.isDryRun) {
         ctx.logger.info(`Dry run: would send a ${type} message to ${[...users, ...groups].join(', ')}`);
         ctx.output('sent', 0);
