@@ -111,7 +111,8 @@ describe('Stream mode', () => {
         emu.control.injectFault({ api: 'im.sceneGroups.query', kind: 'latency', ms: 2000, share: 1, count: 1 });
         const g2 = emu.control.createGroup({ corpId: APP.corpId, title: 'Payments', ownerUserId: 'alice', memberUserIds: [] });
         const pushed = emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: g2.openConversationId });
-        await eventually(async () => expect(await knex('dingtalk_events').where({ status: 'processing' })).toHaveLength(1));
+        // the event is claimed, and its title lookup is waiting on the slow answer
+        await eventually(async () => expect(await knex('dingtalk_events').where({ event_type: 'im_cool_app_install' })).toHaveLength(2));
         expect(emu.control.disconnectStreams({ appKey: APP.appKey })).toBe(1);
         await expect(pushed).resolves.toMatchObject({ delivered: true });
         expect(emu.control.streamConnections({ appKey: APP.appKey })).toBe(1);

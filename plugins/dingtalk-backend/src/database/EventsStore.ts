@@ -24,26 +24,29 @@ import type { Knex } from 'knex';
 export class EventsStore {
   constructor(private readonly db: Knex) {}
 
-  /** Claims an event; false when it was seen before. */
-  async claim(integrationId: string, eventKey: string, eventType: string, payload: string, at: string): Promise<boolean> {
+  /**
+   * Claims an event with the status it will have once applied; false when it
+   * was seen before. A fixed SQL text: the query builder's compile step was a
+   * visible share of the callback's time (bench/callback.ts).
+   */
+  async claim(
+    integrationId: string,
+    eventKey: string,
+    eventType: string,
+    payload: string,
+    at: string,
+    status: 'done' | 'ignored',
+  ): Promise<boolean> {
     try {
-      await this.db('dingtalk_events').insert({
-        integration_id: integrationId,
-        event_key: eventKey,
-        event_type: eventType,
-        status: 'processing',
-        payload,
-        received_at: at,
-      });
+      await this.db.raw(
+        'insert into dingtalk_events (integration_id, event_key, event_type, status, payload, received_at) values (?, ?, ?, ?, ?, ?)',
+        [integrationId, eventKey, eventType, status, payload, at],
+      );
       return true;
     } catch (e) {
       if (isDatabaseConflictError(e)) return false;
       throw e;
     }
-  }
-
-  async finish(integrationId: string, eventKey: string, status: 'done' | 'ignored') {
-    await this.db('dingtalk_events').where({ integration_id: integrationId, event_key: eventKey }).update({ status });
   }
 
   /** Forgets a claim whose processing failed, so DingTalk's retry processes it. */

@@ -62,49 +62,57 @@ export class EventProcessor {
     const eventType = (opts.eventType ?? field(event, 'eventType') ?? 'unknown').slice(0, 64);
     const key = createHash('sha256').update(opts.eventId ?? raw).digest('hex');
     const at = new Date().toISOString();
-    const claimed = await this.deps.events.claim(integration.id, key, eventType, raw, at);
+    const apply = this.plan(integration, eventType, event, at);
+    // One write claims the event with its final status; a failure deletes the
+    // claim again. (A separate "processing" row and a later update cost a
+    // statement per event on the callback's hot path.) A duplicate that
+    // arrives while the first copy is still being applied is acknowledged:
+    // if the first copy then fails, its own request fails and DingTalk
+    // retries that one.
+    const claimed = await this.deps.events.claim(integration.id, key, eventType, raw, at, apply ? 'done' : 'ignored');
     if (!claimed) return { eventType, duplicate: true };
-    try {
-      const handled = await this.apply(integration, eventType, event, at);
-      await this.deps.events.finish(integration.id, key, handled ? 'done' : 'ignored');
-    } catch (e) {
-      // Let DingTalk's retry (or the stream's re-delivery) try again.
-      await this.deps.events.release(integration.id, key);
-      throw e;
+    if (apply) {
+      try {
+        await apply();
+      } catch (e) {
+        // Let DingTalk's retry (or the stream's re-delivery) try again.
+        await this.deps.events.release(integration.id, key);
+        throw e;
+      }
     }
     return { eventType, duplicate: false };
   }
 
-  private async apply(i: StoredIntegration, type: string, event: Record<string, unknown>, at: string): Promise<boolean> {
+  /** What the event does, decided before anything is written; undefined: nothing (acknowledged and recorded). */
+  private plan(i: StoredIntegration, type: string, event: Record<string, unknown>, at: string): (() => Promise<unknown>) | undefined {
     // Ids longer than their columns are not DingTalk's: such an event is
     // acknowledged and ignored rather than failing in the database.
     const openConversationId = field(event, 'openConversationId');
     const chatId = field(event, 'chatId');
-    if ((openConversationId?.length ?? 0) > 128 || (chatId?.length ?? 0) > 128) return false;
+    if ((openConversationId?.length ?? 0) > 128 || (chatId?.length ?? 0) > 128) return undefined;
     switch (type) {
       case 'check_url':
-        return true;
+        return async () => {};
       case 'chat_update_title': {
         const title = clampTitle(field(event, 'title'));
-        if (!title) return false;
-        await this.deps.groups.rename(i.id, { openConversationId, chatId }, title, at);
-        return true;
+        if (!title || (!openConversationId && !chatId)) return undefined;
+        return () => this.deps.groups.rename(i.id, { openConversationId, chatId }, title, at);
       }
       case 'im_cool_app_install': {
-        if (!openConversationId) return false;
-        const title = clampTitle(field(event, 'title')) || clampTitle(await this.lookupTitle(i, openConversationId)) || openConversationId;
-        await this.deps.groups.install(i.id, { openConversationId, title, chatId }, at);
-        this.deps.logger.info('DingTalk Cool App installed in a group', { integration: i.id, openConversationId });
-        return true;
+        if (!openConversationId) return undefined;
+        return async () => {
+          const title = clampTitle(field(event, 'title')) || clampTitle(await this.lookupTitle(i, openConversationId)) || openConversationId;
+          await this.deps.groups.install(i.id, { openConversationId, title, chatId }, at);
+          this.deps.logger.info('DingTalk Cool App installed in a group', { integration: i.id, openConversationId });
+        };
       }
       case 'im_cool_app_uninstall': {
-        if (!openConversationId) return false;
-        await this.deps.groups.uninstall(i.id, openConversationId, at);
-        return true;
+        if (!openConversationId) return undefined;
+        return () => this.deps.groups.uninstall(i.id, openConversationId, at);
       }
       default:
         this.deps.logger.info('DingTalk event received and acknowledged without action', { integration: i.id, type });
-        return false;
+        return undefined;
     }
   }
 

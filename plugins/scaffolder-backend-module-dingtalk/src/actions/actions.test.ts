@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import type { JsonObject } from '@backstage/types';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -58,7 +59,7 @@ function taskLog() {
  */
 function taskRuns(taskId: string) {
   const done = new Map<string, unknown>();
-  return (input: Record<string, unknown>) => {
+  return (input: JsonObject) => {
     const ctx = createMockActionContext({ input, task: { id: taskId } as any, logger: taskLog() });
     ctx.checkpoint = (async ({ key, fn }: { key: string; fn: () => Promise<unknown> }) => {
       if (!done.has(key)) done.set(key, await fn());
