@@ -50,7 +50,7 @@ const ROUND_S = 4;
 const ROUND_EVENTS = 12_000;
 const MEMORY_BUDGET_S = 140;
 const FIXED_RATE = 500;
-const FIXED_RATE_S = 8;
+const FIXED_RATE_S = 5;
 const MEMORY_EVENTS = [10_000, 100_000];
 
 /** Logs nothing (a capturing logger would itself grow with every event) but counts errors. */
@@ -124,6 +124,9 @@ let files = 0;
 function load(worker: ChildProcess, url: string, requests: Array<{ path: string; body: string }>, options: object): Promise<Load> {
   const file = join(tmp, `requests-${files++}.jsonl`);
   writeFileSync(file, `${requests.map(r => JSON.stringify(r)).join('\n')}\n`);
+  // The garbage of generating the requests is this script's, not the
+  // server's: collected now, it does not pause a measured round.
+  global.gc?.();
   return new Promise<Load>((resolve, reject) => {
     worker.once('message', (m: Load) => (m.error ? reject(new Error(m.error)) : resolve(m)));
     worker.send({ url, file, ...options });
@@ -237,13 +240,19 @@ async function main() {
     const bareMax = median(bareMaxRounds);
     const noopMax = median(noopMaxRounds);
     const realMax = median(realMaxRounds);
-    // Fixed rate: DingTalk's pushes arrive at a rate, not as fast as we answer.
-    const bareRate = await load(worker, bareUrl, pushes(FIXED_RATE * FIXED_RATE_S), { connections: 10, overallRate: FIXED_RATE, duration: FIXED_RATE_S });
-    const noopRate = await load(worker, realUrl, noop(pushes(FIXED_RATE * FIXED_RATE_S)), { connections: 10, overallRate: FIXED_RATE, duration: FIXED_RATE_S });
-    const realRate = check(
-      'fixed rate',
-      await load(worker, realUrl, pushes(FIXED_RATE * FIXED_RATE_S), { connections: 10, overallRate: FIXED_RATE, duration: FIXED_RATE_S }),
-    );
+    // Fixed rate: DingTalk's pushes arrive at a rate, not as fast as we
+    // answer. Rounds in turns as above; the round with the median p99 counts.
+    const rateRounds: Record<'bare' | 'noop' | 'real', Load[]> = { bare: [], noop: [], real: [] };
+    const paced = { paced: { rate: FIXED_RATE, seconds: FIXED_RATE_S } };
+    for (let r = 0; r < ROUNDS; r++) {
+      rateRounds.bare.push(await load(worker, bareUrl, pushes(FIXED_RATE * FIXED_RATE_S), paced));
+      rateRounds.noop.push(await load(worker, realUrl, noop(pushes(FIXED_RATE * FIXED_RATE_S)), paced));
+      rateRounds.real.push(check('fixed rate', await load(worker, realUrl, pushes(FIXED_RATE * FIXED_RATE_S), paced)));
+    }
+    const byP99 = (rounds: Load[]) => [...rounds].sort((a, b) => a.p99 - b.p99)[Math.floor(rounds.length / 2)];
+    const bareRate = byP99(rateRounds.bare);
+    const noopRate = byP99(rateRounds.noop);
+    const realRate = byP99(rateRounds.real);
 
     // The rest of the 100,000, in batches generated just before they are sent
     // (the route refuses pushes more than five minutes old), within a time
@@ -270,7 +279,7 @@ async function main() {
       `callback latency ratio real/no-op at saturation: p50 ${ratio.toFixed(1)}x, p99 ${(realMax.p99 / Math.max(noopMax.p99, 0.01)).toFixed(1)}x, throughput ${(noopMax.rps / realMax.rps).toFixed(1)}x (Backstage's own stack: no-op/bare p50 ${(noopMax.p50 / Math.max(bareMax.p50, 0.01)).toFixed(1)}x) target p50 ratio <= 2x: ${passRatio ? 'PASS' : 'FAIL'}`,
     );
     console.log(
-      `callback fixed ${FIXED_RATE} req/s for ${FIXED_RATE_S} s: real route ${fmt(realRate)} (no-op route ${fmt(noopRate)}; bare Express ${fmt(bareRate)}) target p99 < 10 ms: ${passP99 ? 'PASS' : 'FAIL'}`,
+      `callback fixed ${FIXED_RATE} req/s, evenly spaced (open loop), median p99 of ${ROUNDS} alternating ${FIXED_RATE_S} s rounds (real route p99s: ${rateRounds.real.map(l => l.p99.toFixed(2)).join(', ')} ms): real route ${fmt(realRate)} (no-op route ${fmt(noopRate)}; bare Express ${fmt(bareRate)}) target p99 < 10 ms: ${passP99 ? 'PASS' : 'FAIL'}`,
     );
     console.log(
       `callback heap after GC: ${heapAt10k.toFixed(1)} MB at ${MEMORY_EVENTS[0].toLocaleString()} events, ${heapAt100k.toFixed(1)} MB at ${events.toLocaleString()}${events < MEMORY_EVENTS[1] ? ` (time budget of ${MEMORY_BUDGET_S} s reached before ${MEMORY_EVENTS[1].toLocaleString()})` : ''} (growth ${growth.toFixed(2)} MB, ${((growth * 1024 * 1024) / (events - MEMORY_EVENTS[0])).toFixed(1)} bytes/event) target growth < ${HEAP_BOUND_MB} MB: ${passHeap ? 'PASS' : 'FAIL'}`,

@@ -21,6 +21,7 @@
 // JavaScript so that it needs no TypeScript transform, and autocannon ships
 // no types.
 const fs = require('node:fs');
+const http = require('node:http');
 const autocannon = require('autocannon');
 
 const reply = message => process.send(message);
@@ -30,6 +31,10 @@ const reply = message => process.send(message);
 process.on('message', async ({ url, file, ...options }) => {
   try {
     const requests = fs.readFileSync(file, 'utf8').trimEnd().split('\n').map(line => JSON.parse(line));
+    if (options.paced) {
+      reply(await paced(url, requests, options.paced));
+      return;
+    }
     let next = 0;
     const instance = autocannon({
       url,
@@ -72,3 +77,67 @@ process.on('message', async ({ url, file, ...options }) => {
     reply({ error: String(e && e.stack ? e.stack : e) });
   }
 });
+
+/**
+ * A fixed rate as pushes arrive: one request every 1/rate s, each sent when
+ * its time comes whether or not earlier ones were answered (open loop: a
+ * stalled server does not hold the next requests back, so each latency,
+ * from its send to its answer, includes the stall; timing from the due time
+ * instead would add this process's own timer lateness). autocannon's `overallRate` instead fires all its
+ * connections together on one tick: bursts of `connections` requests that
+ * queue behind each other, which DingTalk's independent pushes do not do.
+ */
+function paced(url, requests, { rate, seconds }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const target = new URL(url);
+  const total = Math.round(rate * seconds);
+  const times = [];
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  let sent = 0;
+  let answered = 0;
+  const start = performance.now();
+  return new Promise(resolve => {
+    const send = () => {
+      const r = requests[sent % requests.length];
+      sent += 1;
+      let sentAt;
+      const req = http.request(
+        { agent, host: target.hostname, port: target.port, path: r.path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body) } },
+        res => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode >= 200 && res.statusCode < 300) {
+              ok += 1;
+              times.push(performance.now() - sentAt);
+            } else non2xx += 1;
+            done();
+          });
+        },
+      );
+      req.on('error', () => {
+        errors += 1;
+        done();
+      });
+      sentAt = performance.now();
+      req.end(r.body);
+    };
+    const done = () => {
+      answered += 1;
+      if (answered === total) {
+        agent.destroy();
+        times.sort((a, b) => a - b);
+        const at = q => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+        const elapsed = (performance.now() - start) / 1000;
+        resolve({ rps: total / elapsed, p50: at(0.5), p99: at(0.99), total, ok, non2xx, errors, timeouts: 0 });
+      }
+    };
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && start + (sent * 1000) / rate <= now) send();
+      if (sent < total) setTimeout(tick, Math.max(0, start + (sent * 1000) / rate - performance.now()));
+    };
+    tick();
+  });
+}

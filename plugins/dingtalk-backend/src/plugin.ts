@@ -26,6 +26,7 @@ import { hostname } from 'node:os';
 import { createDingtalkActions } from './actions/createDingtalkActions';
 import { CardsStore } from './database/CardsStore';
 import { migrateDingtalkBackend } from './database/migrations';
+import { cacheSqliteStatements } from './lib/statementCache';
 import { EventsStore } from './database/EventsStore';
 import { GroupsStore } from './database/GroupsStore';
 import { IntegrationsStore } from './database/IntegrationsStore';
@@ -75,6 +76,7 @@ export const dingtalkPlugin = createBackendPlugin({
       async init(deps) {
         const { config, logger, database, httpRouter } = deps;
         const db = await database.getClient();
+        cacheSqliteStatements(db);
         if (!database.migrations?.skip) {
           await migrateDingtalkBackend(db);
           await migrateDingtalkNode(db);

@@ -27,9 +27,15 @@ export const HANDLED_EVENTS = ['check_url', 'chat_update_title', 'im_cool_app_in
 
 // DingTalk's HTTP push capitalises keys (EventType, OpenConversationId); the
 // Stream mode and some docs use camelCase. Read both.
-function field(event: Record<string, unknown>, name: string): string | undefined {
-  const upper = name[0].toUpperCase() + name.slice(1);
-  const value = event[name] ?? event[upper];
+type FieldName = 'eventType' | 'openConversationId' | 'chatId' | 'title';
+const CAPITALISED: Record<FieldName, string> = {
+  eventType: 'EventType',
+  openConversationId: 'OpenConversationId',
+  chatId: 'ChatId',
+  title: 'Title',
+};
+function field(event: Record<string, unknown>, name: FieldName): string | undefined {
+  const value = event[name] ?? event[CAPITALISED[name]];
   return value === undefined || value === null ? undefined : String(value);
 }
 
@@ -140,7 +146,8 @@ function clampTitle(title: string | undefined): string | undefined {
  * encodes the text before encrypting it, so accept that form too.
  */
 export function parseEvent(raw: string): Record<string, unknown> {
-  for (const candidate of [raw, safeDecode(raw)]) {
+  for (const decode of [(r: string) => r, safeDecode]) {
+    const candidate = decode(raw);
     if (candidate === undefined) continue;
     try {
       const value = JSON.parse(candidate);
