@@ -347,6 +347,29 @@ describe('dingtalk backend plugin', () => {
     }
   });
 
+  it('names what to configure when war rooms are not set up, and checks what is posted into one', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const backend = await startDingtalkBackend({ knex, emu });
+    try {
+      await request(backend.server).post('/api/dingtalk/integrations').send(integrationBody).expect(201);
+      const create = await request(backend.server)
+        .post('/api/dingtalk/warrooms')
+        .send({ title: 'INC-3', ownerMobile: '13800000001', uuid: 'incident-3' });
+      expect(create.status).toBe(400);
+      expect(create.body.error.message).toContain('group Template ID');
+      const post = await request(backend.server)
+        .post('/api/dingtalk/warrooms/cid-any/messages')
+        .send({ message: { type: 'text', content: 'hello' } });
+      expect(post.status).toBe(400);
+      expect(post.body.error.message).toContain('group Bot ID');
+      const malformed = await request(backend.server).post('/api/dingtalk/warrooms/cid-any/messages').send({ message: { type: 'fax' } });
+      expect(malformed.status).toBe(400);
+      expect(emu.control.messages({ openConversationId: 'cid-any' })).toHaveLength(0);
+    } finally {
+      await backend.stop();
+    }
+  });
+
   it('invites unlinked Backstage users to a war room by the mobile number in the catalog', async () => {
     const knex = await databases.init('SQLITE_3');
     const users = [userEntity('owner', '13800000001'), userEntity('member', '13800000003'), userEntity('nomobile'), userEntity('stranger', '19999999999')];
