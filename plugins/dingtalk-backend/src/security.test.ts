@@ -117,6 +117,7 @@ describe('dingtalk backend security', () => {
             ['resolve refs', request(s).post('/api/dingtalk/notify/resolve-users').send({ userEntityRefs: [evil] }), () => {}],
             ['war room', request(s).post('/api/dingtalk/warrooms').send({ title: evil, uuid: evil, ownerUserEntityRef: evil }), () => {}],
             ['war room invite', request(s).post(`/api/dingtalk/warrooms/${e}/members`).send({ userEntityRefs: [evil] }), () => {}],
+            ['war room post', request(s).post(`/api/dingtalk/warrooms/${e}/messages`).send({ reference: evil, message: { type: 'markdown', title: evil, text: evil } }), () => {}],
             ['h5 config', request(s).get(`/api/dingtalk/h5/${e}/config`), () => {}],
             ['h5 page', request(s).get(`/api/dingtalk/h5/${e}/${e}`), () => {}],
             ['h5 session', request(s).post(`/api/dingtalk/h5/${e}/session`).send({ code: evil }), () => {}],
@@ -349,6 +350,7 @@ describe('dingtalk backend security', () => {
         ['post', '/api/dingtalk/notify/resolve-users'],
         ['post', '/api/dingtalk/warrooms'],
         ['post', '/api/dingtalk/warrooms/cid0/members'],
+        ['post', '/api/dingtalk/warrooms/cid0/messages'],
         ['post', '/api/dingtalk/h5/acme/session'],
         ['post', EVENTS],
         ['post', '/api/dingtalk/integrations/acme/card-callback'],
@@ -369,6 +371,7 @@ describe('dingtalk backend security', () => {
         ['/api/dingtalk/notify/card-update', { outTrackId: long, cardParamMap: {} }],
         ['/api/dingtalk/notify/resolve-users', { userEntityRefs: [long] }],
         ['/api/dingtalk/warrooms', { title: long, uuid: 'u' }],
+        ['/api/dingtalk/warrooms/cid0/messages', { message: { type: 'text', content: long } }],
         ['/api/dingtalk/links/confirm', { ticket: long }],
         ['/api/dingtalk/h5/acme/session', { code: long }],
         ['/api/dingtalk/integrations/acme/card-callback', { outTrackId: long, userId: long }],
@@ -422,6 +425,7 @@ describe('dingtalk backend security', () => {
         ['post', '/api/dingtalk/notify/resolve-users', {}],
         ['post', '/api/dingtalk/warrooms', { title: 'x', uuid: 'x' }],
         ['post', '/api/dingtalk/warrooms/cid0/members', {}],
+        ['post', '/api/dingtalk/warrooms/cid0/messages', { message: { type: 'text', content: 'x' } }],
       ];
       const unauthenticated = [...routes, ['get', '/api/dingtalk/links/me'], ['post', '/api/dingtalk/links/confirm', { ticket: 'x' }], ['get', '/api/dingtalk/editions']] as typeof routes;
       const seen: string[] = [];

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
 import request from 'supertest';
 import { alertmanager, APP, eventually, MINUTE, SERVICE, startOncallWithDingtalk as start, T0 } from './__testUtils__/backend';
@@ -109,6 +110,11 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
       expect(bad.body.error.message).toContain('openConversationId');
       const unknownKey = await request(server).post(`/api/oncall/dingtalk/incidents/${id}/war-room`).send({ owner: 'x' });
       expect(unknownKey.status).toBe(400);
+      const anonymous = await request(server)
+        .post(`/api/oncall/dingtalk/incidents/${id}/war-room`)
+        .set('authorization', mockCredentials.none.header())
+        .send({ openConversationId: rooms[0].openConversationId });
+      expect(anonymous.status).toBe(401);
       const withRoom = (await request(server).get(`/api/oncall/incidents/${id}`)).body;
       expect(withRoom.timeline.map((t: any) => t.message).join('\n')).toContain('DingTalk war room created');
 
