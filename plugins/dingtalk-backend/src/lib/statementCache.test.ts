@@ -14,14 +14,16 @@
  * limitations under the License.
  */
 
-import Database from 'better-sqlite3';
 import knexFactory from 'knex';
 import { cacheSqliteStatements } from './statementCache';
 
 describe('cacheSqliteStatements', () => {
   it('compiles a repeated statement once, and answers right through schema changes and evictions', async () => {
-    const compile = jest.spyOn(Database.prototype, 'prepare');
     const db = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true });
+    // better-sqlite3's own compile, counted on its Database class
+    const connection = await (db.client as any).acquireConnection();
+    const compile = jest.spyOn(Object.getPrototypeOf(connection), 'prepare');
+    await (db.client as any).releaseConnection(connection);
     cacheSqliteStatements(db, 4);
     try {
       await db.raw('create table t (id integer primary key, name text)');
