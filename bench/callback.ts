@@ -16,7 +16,8 @@
 
 // The event subscription callback under load: signed, encrypted DingTalk
 // events POSTed with autocannon over loopback to the real route of the real
-// dingtalk backend plugin (SQLite in memory, talking to the emulator), beside
+// dingtalk backend plugin (SQLite in memory, talking to the emulator; the
+// integration created through the API, as an admin does), beside
 // two baselines that answer the same requests without looking at them: a
 // no-op route of another plugin in the same Backstage backend (the same
 // middleware stack: so the ratio is what the callback itself adds), and a
@@ -176,15 +177,16 @@ async function main() {
     knex,
     emu,
     logger,
-    config: {
-      dingtalk: {
-        apiBaseUrl: emu.baseUrl,
-        oapiBaseUrl: emu.baseUrl,
-        encryptionKey: ENCRYPTION_KEY,
-        integrations: [{ ...INTEGRATION_BODY, id: INTEGRATION, name: 'Bench corp' }],
-      },
-    },
+    config: { dingtalk: { apiBaseUrl: emu.baseUrl, oapiBaseUrl: emu.baseUrl, encryptionKey: ENCRYPTION_KEY } },
   });
+  // Created through the API as an admin does (stored, secrets sealed), not
+  // declared in app-config: the callback reads it from the database.
+  const created = await fetch(`http://127.0.0.1:${backend.server.port()}/api/dingtalk/integrations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...INTEGRATION_BODY, id: INTEGRATION, name: 'Bench corp' }),
+  });
+  if (created.status !== 201) throw new Error(`creating the integration: ${created.status} ${await created.text()}`);
   // The groups the renames apply to, as if the Cool App had been installed.
   const groups = new GroupsStore(knex);
   for (let g = 0; g < GROUPS; g++) {

@@ -68,6 +68,34 @@ describe('dingtalk backend, cluster and permissions', () => {
     60_000,
     );
 
+  if (postgres.length) it.each(postgres)(
+    'a push to one backend is checked with the Signature Token just saved through the other (%p)',
+    async databaseId => {
+      const knexA = await databases.init(databaseId);
+      const knexB = require('knex')(knexA.client.config);
+      const a = await startDingtalkBackend({ knex: knexA, emu });
+      const b = await startDingtalkBackend({ knex: knexB, emu });
+      try {
+        await request(a.server).post('/api/dingtalk/integrations').send(integration).expect(201);
+        // DingTalk pushes to b: b has never read this integration (created on a)
+        emu.control.updateApp(APP.appKey, { eventUrl: `http://127.0.0.1:${b.server.port()}/api/dingtalk/integrations/acme/events` });
+        await expect(emu.control.sendCheckUrl({ appKey: APP.appKey })).resolves.toMatchObject({ delivered: true, attempts: 1 });
+        // The admin rotates the token through a; DingTalk signs with it at once.
+        await request(a.server).put('/api/dingtalk/integrations/acme').send({ token: 'rotated-signature-token' }).expect(200);
+        emu.control.updateApp(APP.appKey, { token: 'rotated-signature-token' });
+        await expect(emu.control.sendCheckUrl({ appKey: APP.appKey })).resolves.toMatchObject({ delivered: true, attempts: 1 });
+        // and a push signed with the old token is refused by both
+        emu.control.updateApp(APP.appKey, { token: APP.token });
+        await expect(emu.control.sendCheckUrl({ appKey: APP.appKey })).resolves.toMatchObject({ delivered: false });
+      } finally {
+        await a.stop();
+        await b.stop();
+        await knexB.destroy();
+      }
+    },
+    60_000,
+  );
+
   it('refuses every API route without the permission it needs, and keeps DingTalk callbacks working', async () => {
     const knex = await databases.init('SQLITE_3');
     const backend = await startDingtalkBackend({

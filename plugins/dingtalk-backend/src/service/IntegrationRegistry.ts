@@ -63,6 +63,9 @@ export async function readSettings(config: RootConfigService, discovery: Discove
   };
 }
 
+/** How long a callback may use a stored integration it read before. */
+export const CALLBACK_CACHE_MS = 5_000;
+
 /**
  * All integrations: those declared in app-config (read-only) and those
  * created through the API (stored with sealed secrets). Hands out one API
@@ -72,6 +75,7 @@ export class IntegrationRegistry {
   private readonly fromConfig: StoredIntegration[];
   private readonly clients = new Map<string, { updatedAt: string; client: DingtalkApiClient }>();
   private readonly cryptos = new Map<string, { updatedAt: string; crypto: DingtalkCallbackCrypto }>();
+  private readonly recent = new Map<string, { readAt: number; integration: StoredIntegration }>();
   private readonly tokens: DingtalkTokenProvider;
   private readonly limiter: DingtalkRateLimiter;
   readonly quota: DingtalkQuotaCounter;
@@ -104,6 +108,33 @@ export class IntegrationRegistry {
 
   async find(id: string): Promise<StoredIntegration | undefined> {
     return this.fromConfig.find(i => i.id === id) ?? (await this.opts.store.get(id));
+  }
+
+  /**
+   * For DingTalk's callbacks: a stored integration as read at most
+   * CALLBACK_CACHE_MS ago. Every push and card click needs one, and reading
+   * it is a query and an unsealing of its secrets. A change made through
+   * this replica is seen at once; one made through another replica within
+   * that time, or at once by a caller that asks again with `fresh` when a
+   * push fails its signature or decryption. A miss is always read again, so
+   * an integration created a moment ago on another replica answers its
+   * `check_url`.
+   */
+  async findForCallback(id: string, opts: { fresh?: boolean; now?: number } = {}): Promise<StoredIntegration | undefined> {
+    const configured = this.fromConfig.find(i => i.id === id);
+    if (configured) return configured;
+    const now = opts.now ?? Date.now();
+    const cached = this.recent.get(id);
+    if (cached && !opts.fresh && now - cached.readAt < CALLBACK_CACHE_MS) return cached.integration;
+    const integration = await this.opts.store.get(id);
+    if (integration) {
+      // Bounded: ids come from URLs anyone can send.
+      if (this.recent.size >= 1000) this.recent.clear();
+      this.recent.set(id, { readAt: now, integration });
+    } else {
+      this.recent.delete(id);
+    }
+    return integration;
   }
 
   /** The integration to use when a caller names none: the only one there is. */
@@ -164,6 +195,7 @@ export class IntegrationRegistry {
     } as StoredIntegration;
     await this.opts.store.update(updated);
     this.clients.delete(id);
+    this.recent.delete(id);
     return updated;
   }
 
@@ -175,6 +207,7 @@ export class IntegrationRegistry {
     await this.opts.store.delete(id);
     this.clients.delete(id);
     this.cryptos.delete(id);
+    this.recent.delete(id);
   }
 
   /** The DingTalk client of an integration (shared limiter, quota, tokens). */

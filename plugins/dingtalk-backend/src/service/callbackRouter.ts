@@ -74,8 +74,8 @@ export function createCallbackRouter(deps: {
   };
 
   router.post('/integrations/:id/events', express.json({ limit: '64kb' }), async (req, res) => {
-    const integration = await deps.registry.find(req.params.id);
-    if (!integration) throw new NotFoundError(`No DingTalk integration with id '${req.params.id}'`);
+    const known = await deps.registry.findForCallback(req.params.id);
+    if (!known) throw new NotFoundError(`No DingTalk integration with id '${req.params.id}'`);
     const query = querySchema.safeParse(req.query);
     if (!query.success) {
       throw new InputError(`Not a DingTalk event push: ${query.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -87,27 +87,24 @@ export function createCallbackRouter(deps: {
     if (typeof encrypt !== 'string' || encrypt.length === 0) {
       throw new InputError('Not a DingTalk event push: the body must be {"encrypt": "..."}');
     }
-    const crypto = deps.registry.crypto(integration);
-    if (!crypto.verify(signature, timestamp, nonce, encrypt)) {
-      throw new AuthenticationError('The DingTalk signature does not match: check the Signature Token');
-    }
     const ms = timestamp.length <= 10 ? Number(timestamp) * 1000 : Number(timestamp);
+    let integration = known;
+    let opened = open(deps.registry.crypto(integration), { signature, timestamp, nonce, encrypt });
+    if (opened.error) {
+      // The Signature Token or aes_key may have just changed on another replica.
+      const fresh = await deps.registry.findForCallback(req.params.id, { fresh: true });
+      if (fresh && fresh.updatedAt !== integration.updatedAt) {
+        integration = fresh;
+        opened = open(deps.registry.crypto(integration), { signature, timestamp, nonce, encrypt });
+      }
+    }
+    if (opened.error) throw opened.error;
+    // Checked after the signature: only DingTalk's own pushes are told they are stale.
     if (Math.abs(now() - ms) > MAX_CLOCK_SKEW_MS) {
       throw new InputError('The event timestamp is stale (more than 5 minutes off): refused as a possible replay');
     }
-    let message: string;
-    try {
-      message = crypto.decrypt(encrypt);
-    } catch (e) {
-      if (e instanceof DingtalkCryptoError) {
-        const reason =
-          e.reason === 'receiver-mismatch'
-            ? 'the event was encrypted for another app (receiver id is not this Client ID)'
-            : `the event cannot be decrypted (${e.reason}): check the aes_key`;
-        throw new InputError(`Refused DingTalk event: ${reason}`);
-      }
-      throw e;
-    }
+    const crypto = deps.registry.crypto(integration);
+    const message = opened.message!;
     let result;
     try {
       result = await deps.events.process(integration, message);
@@ -120,7 +117,7 @@ export function createCallbackRouter(deps: {
   });
 
   router.post('/integrations/:id/card-callback', express.json({ limit: '64kb' }), rejectNulCharacters, async (req, res) => {
-    const integration = await deps.registry.find(req.params.id);
+    const integration = await deps.registry.findForCallback(req.params.id);
     if (!integration) throw new NotFoundError(`No DingTalk integration with id '${req.params.id}'`);
     if (String(req.query.key ?? '') !== cardCallbackKey(deps.box, integration.id)) {
       throw new AuthenticationError('Unknown card callback key');
@@ -129,6 +126,28 @@ export function createCallbackRouter(deps: {
   });
 
   return router;
+}
+
+/** Checks a push's signature and decrypts it; the error is the 4xx to answer. */
+function open(
+  crypto: ReturnType<IntegrationRegistry['crypto']>,
+  push: { signature: string; timestamp: string; nonce: string; encrypt: string },
+): { message?: string; error?: Error } {
+  if (!crypto.verify(push.signature, push.timestamp, push.nonce, push.encrypt)) {
+    return { error: new AuthenticationError('The DingTalk signature does not match: check the Signature Token') };
+  }
+  try {
+    return { message: crypto.decrypt(push.encrypt) };
+  } catch (e) {
+    if (e instanceof DingtalkCryptoError) {
+      const reason =
+        e.reason === 'receiver-mismatch'
+          ? 'the event was encrypted for another app (receiver id is not this Client ID)'
+          : `the event cannot be decrypted (${e.reason}): check the aes_key`;
+      return { error: new InputError(`Refused DingTalk event: ${reason}`) };
+    }
+    throw e;
+  }
 }
 
 /** The key in the card callback URL registered with DingTalk: only DingTalk knows it. */
