@@ -252,13 +252,24 @@ describe('DingTalk scaffolder actions against a real dingtalk backend and the em
     expect(emu.control.messages({ openConversationId: group.openConversationId })).toHaveLength(1);
   });
 
-  it('invites nobody in a dry run', async () => {
+  it('invites nobody in a dry run, and each person once when the task is retried', async () => {
     const room = emu.control.groups().find(g => g.templateId === 'tpl')!;
     const before = [...room.members];
     const ctx = { ...createMockActionContext({ input: { openConversationId: room.openConversationId, members: ['13800000003'] }, logger: taskLog() }), isDryRun: true };
     await createInviteToWarRoomAction({ notifier }).handler(ctx as any);
     expect((ctx.logger as any).lines).toContainEqual(`info: Dry run: would invite 13800000003 to ${room.openConversationId}`);
     expect(emu.control.groups().find(g => g.openConversationId === room.openConversationId)!.members).toEqual(before);
+
+    // a retried task (the checkpoint not saved) asks DingTalk again: still one membership each
+    emu.control.createUser({ corpId: APP.corpId, userId: 'erin', name: 'erin', mobile: '13800000005' });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const retry = createMockActionContext({ input: { openConversationId: room.openConversationId, members: ['13800000005'] }, task: { id: 'task-invite' } as any });
+      await createInviteToWarRoomAction({ notifier }).handler(retry as any);
+      expect(retry.output).toHaveBeenCalledWith('invited', ['13800000005']);
+    }
+    const members = emu.control.groups().find(g => g.openConversationId === room.openConversationId)!.members;
+    expect(members.filter(m => m === 'erin')).toHaveLength(1);
+    expect(members).toHaveLength(before.length + 1);
   });
 
   it('runs the documented examples of invite and send', async () => {
