@@ -60,6 +60,9 @@ module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
   await shot('integration-form');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Saved', { exact: true }).waitFor();
+  // The new integration's own page (with its tabs) takes over, still saying it was saved.
+  await page.getByRole('tab', { name: 'Group chats' }).waitFor();
+  await page.getByText('Saved', { exact: true }).waitFor();
   assert.ok(!(await page.content()).includes(APP.appSecret), 'the secret is not in the page after saving');
   await page.getByRole('button', { name: 'Test credentials' }).click();
   await page.getByText(/DingTalk issued an access token/).waitFor();

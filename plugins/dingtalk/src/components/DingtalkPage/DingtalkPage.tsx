@@ -37,6 +37,8 @@ function Integrations() {
   const [tab, setTab] = useState(0);
   const [error, setError] = useState<string>();
   const [picked, setPicked] = useState<PickedGroupChat[]>([]);
+  /** The integration just created on this page, whose form opens saying so. */
+  const [created, setCreated] = useState<string>();
   const load = useCallback(
     () =>
       api.listIntegrations().then(list => {
@@ -59,7 +61,7 @@ function Integrations() {
             <Typography variant="h6">Integrations</Typography>
             <List dense>
               {integrations.map(i => (
-                <ListItem key={i.id} button selected={i.id === selected} onClick={() => { setSelected(i.id); setTab(0); }}>
+                <ListItem key={i.id} button selected={i.id === selected} onClick={() => { setSelected(i.id); setTab(0); setCreated(undefined); }}>
                   <ListItemText primary={i.name} secondary={`${i.edition}${i.source === 'config' ? ' · app-config' : ''}`} />
                 </ListItem>
               ))}
@@ -86,6 +88,9 @@ function Integrations() {
                 </Typography>
                 <IntegrationForm
                   onSaved={i => {
+                    // Once the list has it, this form gives way to the
+                    // integration's own: that one says it was saved.
+                    setCreated(i.id);
                     load();
                     setSelected(i.id);
                   }}
@@ -100,7 +105,14 @@ function Integrations() {
                   ))}
                 </Tabs>
                 <div style={{ paddingTop: 16 }}>
-                  {tab === 0 && <IntegrationForm key={current.id} integration={current} onSaved={() => load()} />}
+                  {tab === 0 && (
+                    <IntegrationForm
+                      key={current.id}
+                      integration={current}
+                      notice={created === current.id ? 'Saved' : undefined}
+                      onSaved={() => load()}
+                    />
+                  )}
                   {tab === 1 && (
                     <DingtalkGroupChatPicker integrationId={current.id} value={picked} onChange={setPicked} label="Group chats with the Cool App installed" />
                   )}

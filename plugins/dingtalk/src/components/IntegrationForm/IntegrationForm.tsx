@@ -74,7 +74,12 @@ function toBody(values: Values, editing: boolean) {
 }
 
 /** Create or edit a DingTalk integration; secrets are write-only. @public */
-export function IntegrationForm(props: { integration?: DingtalkIntegration; onSaved?: (i: DingtalkIntegration) => void }) {
+export function IntegrationForm(props: {
+  integration?: DingtalkIntegration;
+  onSaved?: (i: DingtalkIntegration) => void;
+  /** A message to show from the start: "Saved" when the page swapped a new integration's form for its own. */
+  notice?: string;
+}) {
   const api = useApi(dingtalkApiRef);
   const existing = props.integration;
   const readOnly = existing?.source === 'config';
@@ -92,7 +97,9 @@ export function IntegrationForm(props: { integration?: DingtalkIntegration; onSa
     transport: existing?.transport ?? 'http',
   }));
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [status, setStatus] = useState<{ severity: 'error' | 'ok'; message: string }>();
+  const [status, setStatus] = useState<{ severity: 'error' | 'ok'; message: string } | undefined>(
+    props.notice ? { severity: 'ok', message: props.notice } : undefined,
+  );
   const [saved, setSaved] = useState<DingtalkIntegration | undefined>(existing);
   const [busy, setBusy] = useState(false);
 
