@@ -186,6 +186,25 @@ describe('DingTalk scaffolder actions against a real dingtalk backend and the em
     expect(JSON.stringify(detail.timeline)).toContain(rooms[0].openConversationId);
   });
 
+  it('fails the step while the incident plugin cannot be reached, and the retried task hands the same room over', async () => {
+    const incident = await (
+      await api('/oncall/incidents', {
+        method: 'POST',
+        body: JSON.stringify({ title: 'Queue backlog', severity: 'warning', serviceRef: 'component:default/checkout-api' }),
+      })
+    ).json();
+    const run = taskRuns('task-unreachable');
+    const input = { title: `${incident.id} Backlog`, owner: 'user:default/alice', members: [], incidentId: incident.id, message: 'backlog' };
+    const down = { discovery: { getBaseUrl: async () => 'http://127.0.0.1:1/api/oncall' }, auth: mockServices.auth() };
+    await expect(createWarRoomAction({ notifier, incidents: down }).handler(run(input) as any)).rejects.toThrow();
+    const retried = run(input);
+    await createWarRoomAction({ notifier, incidents }).handler(retried as any);
+    const rooms = emu.control.groups().filter(g => g.title === `${incident.id} Backlog`);
+    expect(rooms).toHaveLength(1);
+    expect(emu.control.cards({ openConversationId: rooms[0].openConversationId })).toEqual([expect.objectContaining({ groupRobotCode: 'group-bot' })]);
+    expect(retried.output).toHaveBeenCalledWith('incidentLinked', true);
+  });
+
   it('tells an unknown incident in the task log and posts the message instead', async () => {
     const ctx = createMockActionContext({
       input: { title: 'INC-404 Nowhere', owner: 'user:default/alice', members: [], incidentId: 'INC-404', message: '**meet here**' },

@@ -125,7 +125,11 @@ export function createWarRoomAction(options: CreateWarRoomActionOptions) {
               await adoptForIncident(incidents, ctx, incidentId, { integrationId: room.integrationId || undefined, openConversationId: room.openConversationId, url: room.url });
               return { ok: true, reason: '' };
             } catch (e) {
-              return { ok: false, reason: (e as Error).message };
+              // A refusal (no such incident, no incident plugin) is final: go
+              // on without it. Anything else fails the step, and a retry of
+              // the task hands the same room over.
+              if (e instanceof ResponseError && e.response.status < 500) return { ok: false, reason: e.message };
+              throw e;
             }
           },
         });
@@ -181,6 +185,8 @@ async function adoptForIncident(
   });
   if (!res.ok) {
     const error = await ResponseError.fromResponse(res);
-    throw new Error((error.body as any)?.error?.message ?? error.message);
+    // the incident plugin's own reason, e.g. "No incident INC-404"
+    error.message = (error.body as any)?.error?.message ?? error.message;
+    throw error;
   }
 }
