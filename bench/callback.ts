@@ -29,9 +29,12 @@
 //    heap (growth < HEAP_BOUND_MB, i.e. well under 100 bytes per event).
 // The load generator runs in a child process (bench/lib/loadWorker.js) so it
 // does not share the server's event loop.
-import { DingtalkCallbackCrypto } from '@internal/plugin-dingtalk-node';
-import { createEmulator } from 'dingtalk-emulator';
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { DingtalkCallbackCrypto } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
+import { createEmulator } from '@dingtalk-oncall/dingtalk-emulator';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import express from 'express';
 import knexFactory from 'knex';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +44,13 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ChildProcess, fork } from 'node:child_process';
 import { GroupsStore } from '../plugins/dingtalk-backend/src/database/GroupsStore';
-import { APP, CapturingLogger, ENCRYPTION_KEY, INTEGRATION_BODY, startDingtalkBackend } from '../plugins/dingtalk-backend/src/__testUtils__/backend';
+import {
+  APP,
+  CapturingLogger,
+  ENCRYPTION_KEY,
+  INTEGRATION_BODY,
+  startDingtalkBackend,
+} from '../plugins/dingtalk-backend/src/__testUtils__/backend';
 
 const INTEGRATION = 'bench';
 const GROUPS = 50;
@@ -80,7 +89,11 @@ type Load = {
   error?: string;
 };
 
-const crypto = new DingtalkCallbackCrypto({ token: APP.token, aesKey: APP.aesKey, receiverId: APP.appKey });
+const crypto = new DingtalkCallbackCrypto({
+  token: APP.token,
+  aesKey: APP.aesKey,
+  receiverId: APP.appKey,
+});
 let eventSeq = 0;
 const tmp = mkdtempSync(join(tmpdir(), 'bench-callback-'));
 
@@ -101,7 +114,13 @@ function pushes(count: number): Array<{ path: string; body: string }> {
     const n = eventSeq++;
     const event =
       i % 10 === 8
-        ? { EventType: 'user_modify_org', CorpId: APP.corpId, UserId: [`u${n % 200}`], TimeStamp: timestamp, EventId: `bench-${n}` }
+        ? {
+            EventType: 'user_modify_org',
+            CorpId: APP.corpId,
+            UserId: [`u${n % 200}`],
+            TimeStamp: timestamp,
+            EventId: `bench-${n}`,
+          }
         : {
             EventType: 'chat_update_title',
             CorpId: APP.corpId,
@@ -122,14 +141,21 @@ function pushes(count: number): Array<{ path: string; body: string }> {
 }
 
 let files = 0;
-function load(worker: ChildProcess, url: string, requests: Array<{ path: string; body: string }>, options: object): Promise<Load> {
+function load(
+  worker: ChildProcess,
+  url: string,
+  requests: Array<{ path: string; body: string }>,
+  options: object,
+): Promise<Load> {
   const file = join(tmp, `requests-${files++}.jsonl`);
   writeFileSync(file, `${requests.map(r => JSON.stringify(r)).join('\n')}\n`);
   // The garbage of generating the requests is this script's, not the
   // server's: collected now, it does not pause a measured round.
   global.gc?.();
   return new Promise<Load>((resolve, reject) => {
-    worker.once('message', (m: Load) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+    worker.once('message', (m: Load) =>
+      m.error ? reject(new Error(m.error)) : resolve(m),
+    );
     worker.send({ url, file, ...options });
   }).finally(() => rmSync(file, { force: true }));
 }
@@ -141,17 +167,27 @@ function heapMb() {
 
 /** The round whose p50 is the median (its p99 and rate go with it). */
 function median(rounds: Load[]): Load {
-  return [...rounds].sort((a, b) => a.p50 - b.p50 || a.p99 - b.p99)[Math.floor(rounds.length / 2)];
+  return [...rounds].sort((a, b) => a.p50 - b.p50 || a.p99 - b.p99)[
+    Math.floor(rounds.length / 2)
+  ];
 }
 
-const fmt = (l: Load) => `${Math.round(l.rps)} req/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms`;
+const fmt = (l: Load) =>
+  `${Math.round(l.rps)} req/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(
+    2,
+  )} ms`;
 
 async function main() {
-  if (!global.gc) throw new Error('run with node --expose-gc (npm run bench does)');
+  if (!global.gc)
+    throw new Error('run with node --expose-gc (npm run bench does)');
   const started = Date.now();
   const emu = await createEmulator({ port: 0, host: '127.0.0.1' });
   emu.control.createApp({ ...APP, edition: 'standard' });
-  const knex = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true });
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+  });
   const logger = new QuietLogger();
   const reply = crypto.encryptReply('success');
   // The in-stack baseline: another plugin's route in the same backend, behind
@@ -163,11 +199,18 @@ async function main() {
         deps: { httpRouter: coreServices.httpRouter },
         async init({ httpRouter }) {
           const router = express.Router();
-          router.post('/integrations/:id/events', express.json({ limit: '64kb' }), (_req, res) => {
-            res.json(reply);
-          });
+          router.post(
+            '/integrations/:id/events',
+            express.json({ limit: '64kb' }),
+            (_req, res) => {
+              res.json(reply);
+            },
+          );
           httpRouter.use(router);
-          httpRouter.addAuthPolicy({ path: '/integrations/:id/events', allow: 'unauthenticated' });
+          httpRouter.addAuthPolicy({
+            path: '/integrations/:id/events',
+            allow: 'unauthenticated',
+          });
         },
       });
     },
@@ -177,35 +220,67 @@ async function main() {
     knex,
     emu,
     logger,
-    config: { dingtalk: { apiBaseUrl: emu.baseUrl, oapiBaseUrl: emu.baseUrl, encryptionKey: ENCRYPTION_KEY } },
+    config: {
+      dingtalk: {
+        apiBaseUrl: emu.baseUrl,
+        oapiBaseUrl: emu.baseUrl,
+        encryptionKey: ENCRYPTION_KEY,
+      },
+    },
   });
   // Created through the API as an admin does (stored, secrets sealed), not
   // declared in app-config: the callback reads it from the database.
-  const created = await fetch(`http://127.0.0.1:${backend.server.port()}/api/dingtalk/integrations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...INTEGRATION_BODY, id: INTEGRATION, name: 'Bench corp' }),
-  });
-  if (created.status !== 201) throw new Error(`creating the integration: ${created.status} ${await created.text()}`);
+  const created = await fetch(
+    `http://127.0.0.1:${backend.server.port()}/api/dingtalk/integrations`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...INTEGRATION_BODY,
+        id: INTEGRATION,
+        name: 'Bench corp',
+      }),
+    },
+  );
+  if (created.status !== 201)
+    throw new Error(
+      `creating the integration: ${created.status} ${await created.text()}`,
+    );
   // The groups the renames apply to, as if the Cool App had been installed.
   const groups = new GroupsStore(knex);
   for (let g = 0; g < GROUPS; g++) {
-    await groups.install(INTEGRATION, { openConversationId: `cid-bench-${g}`, title: `Bench group ${g}` }, new Date().toISOString());
+    await groups.install(
+      INTEGRATION,
+      { openConversationId: `cid-bench-${g}`, title: `Bench group ${g}` },
+      new Date().toISOString(),
+    );
   }
   // The baseline: a bare Express route in this process, same body parser,
   // an answer of the same size, nothing else.
   const bare = express();
-  bare.post('/api/dingtalk/integrations/:id/events', express.json({ limit: '64kb' }), (_req, res) => {
-    res.json(reply);
-  });
+  bare.post(
+    '/api/dingtalk/integrations/:id/events',
+    express.json({ limit: '64kb' }),
+    (_req, res) => {
+      res.json(reply);
+    },
+  );
   const bareServer = bare.listen(0, '127.0.0.1');
   await new Promise(r => bareServer.once('listening', r));
-  const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}`;
+  const bareUrl = `http://127.0.0.1:${
+    (bareServer.address() as AddressInfo).port
+  }`;
   const realUrl = `http://127.0.0.1:${backend.server.port()}`;
   const noop = (requests: Array<{ path: string; body: string }>) =>
-    requests.map(r => ({ ...r, path: r.path.replace('/api/dingtalk/', '/api/noop/') }));
+    requests.map(r => ({
+      ...r,
+      path: r.path.replace('/api/dingtalk/', '/api/noop/'),
+    }));
   // Without the parent's --expose-gc/--require: the load generator is plain JS.
-  const worker = fork(`${__dirname}/lib/loadWorker.js`, [], { execArgv: [], stdio: 'inherit' });
+  const worker = fork(`${__dirname}/lib/loadWorker.js`, [], {
+    execArgv: [],
+    stdio: 'inherit',
+  });
 
   let failed = false;
   let events = 0;
@@ -213,18 +288,38 @@ async function main() {
     events += l.ok;
     if (l.non2xx || l.errors || l.timeouts) {
       failed = true;
-      console.log(`callback ${name}: ${l.non2xx} non-2xx answers, ${l.errors} errors, ${l.timeouts} timeouts: FAIL`);
+      console.log(
+        `callback ${name}: ${l.non2xx} non-2xx answers, ${l.errors} errors, ${l.timeouts} timeouts: FAIL`,
+      );
     }
     return l;
   };
   try {
     // Warm up both (JIT, connection pools, SQLite pages).
-    await load(worker, bareUrl, pushes(2000), { connections: 10, amount: 2000 });
-    await load(worker, realUrl, noop(pushes(2000)), { connections: 10, amount: 2000 });
-    check('warm-up', await load(worker, realUrl, pushes(2000), { connections: 10, amount: 2000 }));
+    await load(worker, bareUrl, pushes(2000), {
+      connections: 10,
+      amount: 2000,
+    });
+    await load(worker, realUrl, noop(pushes(2000)), {
+      connections: 10,
+      amount: 2000,
+    });
+    check(
+      'warm-up',
+      await load(worker, realUrl, pushes(2000), {
+        connections: 10,
+        amount: 2000,
+      }),
+    );
 
     // Heap at the first mark, after a full GC.
-    check('memory', await load(worker, realUrl, pushes(MEMORY_EVENTS[0] - events), { connections: 10, amount: MEMORY_EVENTS[0] - events }));
+    check(
+      'memory',
+      await load(worker, realUrl, pushes(MEMORY_EVENTS[0] - events), {
+        connections: 10,
+        amount: MEMORY_EVENTS[0] - events,
+      }),
+    );
     const heapAt10k = heapMb();
     const rssAt10k = process.memoryUsage().rss / 1024 / 1024;
 
@@ -235,23 +330,60 @@ async function main() {
     const noopMaxRounds: Load[] = [];
     const realMaxRounds: Load[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      bareMaxRounds.push(await load(worker, bareUrl, pushes(ROUND_EVENTS), { connections: 10, duration: ROUND_S }));
-      noopMaxRounds.push(await load(worker, realUrl, noop(pushes(ROUND_EVENTS)), { connections: 10, duration: ROUND_S }));
-      realMaxRounds.push(check('saturation', await load(worker, realUrl, pushes(ROUND_EVENTS), { connections: 10, duration: ROUND_S })));
+      bareMaxRounds.push(
+        await load(worker, bareUrl, pushes(ROUND_EVENTS), {
+          connections: 10,
+          duration: ROUND_S,
+        }),
+      );
+      noopMaxRounds.push(
+        await load(worker, realUrl, noop(pushes(ROUND_EVENTS)), {
+          connections: 10,
+          duration: ROUND_S,
+        }),
+      );
+      realMaxRounds.push(
+        check(
+          'saturation',
+          await load(worker, realUrl, pushes(ROUND_EVENTS), {
+            connections: 10,
+            duration: ROUND_S,
+          }),
+        ),
+      );
     }
     const bareMax = median(bareMaxRounds);
     const noopMax = median(noopMaxRounds);
     const realMax = median(realMaxRounds);
     // Fixed rate: DingTalk's pushes arrive at a rate, not as fast as we
     // answer. Rounds in turns as above; the round with the median p99 counts.
-    const rateRounds: Record<'bare' | 'noop' | 'real', Load[]> = { bare: [], noop: [], real: [] };
+    const rateRounds: Record<'bare' | 'noop' | 'real', Load[]> = {
+      bare: [],
+      noop: [],
+      real: [],
+    };
     const paced = { paced: { rate: FIXED_RATE, seconds: FIXED_RATE_S } };
     for (let r = 0; r < ROUNDS; r++) {
-      rateRounds.bare.push(await load(worker, bareUrl, pushes(FIXED_RATE * FIXED_RATE_S), paced));
-      rateRounds.noop.push(await load(worker, realUrl, noop(pushes(FIXED_RATE * FIXED_RATE_S)), paced));
-      rateRounds.real.push(check('fixed rate', await load(worker, realUrl, pushes(FIXED_RATE * FIXED_RATE_S), paced)));
+      rateRounds.bare.push(
+        await load(worker, bareUrl, pushes(FIXED_RATE * FIXED_RATE_S), paced),
+      );
+      rateRounds.noop.push(
+        await load(
+          worker,
+          realUrl,
+          noop(pushes(FIXED_RATE * FIXED_RATE_S)),
+          paced,
+        ),
+      );
+      rateRounds.real.push(
+        check(
+          'fixed rate',
+          await load(worker, realUrl, pushes(FIXED_RATE * FIXED_RATE_S), paced),
+        ),
+      );
     }
-    const byP99 = (rounds: Load[]) => [...rounds].sort((a, b) => a.p99 - b.p99)[Math.floor(rounds.length / 2)];
+    const byP99 = (rounds: Load[]) =>
+      [...rounds].sort((a, b) => a.p99 - b.p99)[Math.floor(rounds.length / 2)];
     const bareRate = byP99(rateRounds.bare);
     const noopRate = byP99(rateRounds.noop);
     const realRate = byP99(rateRounds.real);
@@ -262,7 +394,13 @@ async function main() {
     const deadline = Date.now() + MEMORY_BUDGET_S * 1000;
     while (events < MEMORY_EVENTS[1] && Date.now() < deadline) {
       const batch = Math.min(5_000, MEMORY_EVENTS[1] - events);
-      check('memory', await load(worker, realUrl, pushes(batch), { connections: 10, amount: batch }));
+      check(
+        'memory',
+        await load(worker, realUrl, pushes(batch), {
+          connections: 10,
+          amount: batch,
+        }),
+      );
     }
     const heapAt100k = heapMb();
     const rssAt100k = process.memoryUsage().rss / 1024 / 1024;
@@ -275,21 +413,56 @@ async function main() {
     const passHeap = growth < HEAP_BOUND_MB;
     if (!passRatio || !passP99 || !passHeap || logger.errors) failed = true;
     console.log(
-      `callback saturation (10 connections, median of ${ROUNDS} alternating ${ROUND_S} s rounds): real route ${fmt(realMax)}; no-op route in the same backend ${fmt(noopMax)}; bare Express server ${fmt(bareMax)}`,
+      `callback saturation (10 connections, median of ${ROUNDS} alternating ${ROUND_S} s rounds): real route ${fmt(
+        realMax,
+      )}; no-op route in the same backend ${fmt(
+        noopMax,
+      )}; bare Express server ${fmt(bareMax)}`,
     );
     console.log(
-      `callback latency ratio real/no-op at saturation: p50 ${ratio.toFixed(1)}x, p99 ${(realMax.p99 / Math.max(noopMax.p99, 0.01)).toFixed(1)}x, throughput ${(noopMax.rps / realMax.rps).toFixed(1)}x (Backstage's own stack: no-op/bare p50 ${(noopMax.p50 / Math.max(bareMax.p50, 0.01)).toFixed(1)}x) target p50 ratio <= 2x: ${passRatio ? 'PASS' : 'FAIL'}`,
+      `callback latency ratio real/no-op at saturation: p50 ${ratio.toFixed(
+        1,
+      )}x, p99 ${(realMax.p99 / Math.max(noopMax.p99, 0.01)).toFixed(
+        1,
+      )}x, throughput ${(noopMax.rps / realMax.rps).toFixed(
+        1,
+      )}x (Backstage's own stack: no-op/bare p50 ${(
+        noopMax.p50 / Math.max(bareMax.p50, 0.01)
+      ).toFixed(1)}x) target p50 ratio <= 2x: ${passRatio ? 'PASS' : 'FAIL'}`,
     );
     console.log(
-      `callback fixed ${FIXED_RATE} req/s, evenly spaced (open loop), median p99 of ${ROUNDS} alternating ${FIXED_RATE_S} s rounds (real route p99s: ${rateRounds.real.map(l => l.p99.toFixed(2)).join(', ')} ms): real route ${fmt(realRate)} (no-op route ${fmt(noopRate)}; bare Express ${fmt(bareRate)}) target p99 < 10 ms: ${passP99 ? 'PASS' : 'FAIL'}`,
+      `callback fixed ${FIXED_RATE} req/s, evenly spaced (open loop), median p99 of ${ROUNDS} alternating ${FIXED_RATE_S} s rounds (real route p99s: ${rateRounds.real
+        .map(l => l.p99.toFixed(2))
+        .join(', ')} ms): real route ${fmt(realRate)} (no-op route ${fmt(
+        noopRate,
+      )}; bare Express ${fmt(bareRate)}) target p99 < 10 ms: ${
+        passP99 ? 'PASS' : 'FAIL'
+      }`,
     );
     console.log(
-      `callback heap after GC: ${heapAt10k.toFixed(1)} MB at ${MEMORY_EVENTS[0].toLocaleString()} events, ${heapAt100k.toFixed(1)} MB at ${events.toLocaleString()}${events < MEMORY_EVENTS[1] ? ` (time budget of ${MEMORY_BUDGET_S} s reached before ${MEMORY_EVENTS[1].toLocaleString()})` : ''} (growth ${growth.toFixed(2)} MB, ${((growth * 1024 * 1024) / (events - MEMORY_EVENTS[0])).toFixed(1)} bytes/event) target growth < ${HEAP_BOUND_MB} MB: ${passHeap ? 'PASS' : 'FAIL'}`,
+      `callback heap after GC: ${heapAt10k.toFixed(
+        1,
+      )} MB at ${MEMORY_EVENTS[0].toLocaleString()} events, ${heapAt100k.toFixed(
+        1,
+      )} MB at ${events.toLocaleString()}${
+        events < MEMORY_EVENTS[1]
+          ? ` (time budget of ${MEMORY_BUDGET_S} s reached before ${MEMORY_EVENTS[1].toLocaleString()})`
+          : ''
+      } (growth ${growth.toFixed(2)} MB, ${(
+        (growth * 1024 * 1024) /
+        (events - MEMORY_EVENTS[0])
+      ).toFixed(1)} bytes/event) target growth < ${HEAP_BOUND_MB} MB: ${
+        passHeap ? 'PASS' : 'FAIL'
+      }`,
     );
     console.log(
-      `callback dedupe table: ${rows.toLocaleString()} rows in dingtalk_events (in-memory SQLite outside the JS heap; RSS ${rssAt10k.toFixed(0)} -> ${rssAt100k.toFixed(0)} MB); ${logger.errors} errors logged`,
+      `callback dedupe table: ${rows.toLocaleString()} rows in dingtalk_events (in-memory SQLite outside the JS heap; RSS ${rssAt10k.toFixed(
+        0,
+      )} -> ${rssAt100k.toFixed(0)} MB); ${logger.errors} errors logged`,
     );
-    console.log(`callback run time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `callback run time ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   } finally {
     worker.kill();
     bareServer.close();

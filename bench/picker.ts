@@ -22,14 +22,33 @@ import knexFactory, { Knex } from 'knex';
 import { GroupsStore } from '../plugins/dingtalk-backend/src/database/GroupsStore';
 import { migrateDingtalkBackend } from '../plugins/dingtalk-backend/src/database/migrations';
 
-const WORDS = ['sre', 'payments', 'checkout', 'search', 'mobile', 'data', 'infra', 'growth', 'risk', 'ops'];
+const WORDS = [
+  'sre',
+  'payments',
+  'checkout',
+  'search',
+  'mobile',
+  'data',
+  'infra',
+  'growth',
+  'risk',
+  'ops',
+];
 
-async function database(kind: 'sqlite' | 'pg'): Promise<{ db: Knex; cleanup: () => Promise<void> } | undefined> {
+async function database(
+  kind: 'sqlite' | 'pg',
+): Promise<{ db: Knex; cleanup: () => Promise<void> } | undefined> {
   if (kind === 'sqlite') {
-    const db = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true });
+    const db = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
     return { db, cleanup: () => db.destroy() };
   }
-  const url = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ?? 'postgresql://postgres@127.0.0.1:5432';
+  const url =
+    process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
+    'postgresql://postgres@127.0.0.1:5432';
   const admin = knexFactory({ client: 'pg', connection: `${url}/postgres` });
   try {
     await admin.raw('select 1');
@@ -81,7 +100,9 @@ async function main() {
       for (const size of [10_000, 100_000]) {
         const rows = [];
         for (; count < size; count++) {
-          const title = `${WORDS[count % WORDS.length]} team ${count} ${WORDS[(count * 7) % WORDS.length]}`;
+          const title = `${WORDS[count % WORDS.length]} team ${count} ${
+            WORDS[(count * 7) % WORDS.length]
+          }`;
           rows.push({
             integration_id: 'bench',
             open_conversation_id: `cid-${count}`,
@@ -91,17 +112,41 @@ async function main() {
             updated_at: '2026-11-24T00:00:00Z',
           });
         }
-        for (let i = 0; i < rows.length; i += 500) await db('dingtalk_groups').insert(rows.slice(i, i + 500));
-        const queries = ['payments', 'team 42', 'sre team 1', 'zzz-nothing', 'risk'];
+        for (let i = 0; i < rows.length; i += 500)
+          await db('dingtalk_groups').insert(rows.slice(i, i + 500));
+        const queries = [
+          'payments',
+          'team 42',
+          'sre team 1',
+          'zzz-nothing',
+          'risk',
+        ];
         let q = 0;
-        const search = await time(() => store.search('bench', { q: queries[q++ % queries.length], limit: 50, offset: 0 }), 100);
-        const baseline = await time(() => store.get('bench', `cid-${q++ % size}`), 100);
+        const search = await time(
+          () =>
+            store.search('bench', {
+              q: queries[q++ % queries.length],
+              limit: 50,
+              offset: 0,
+            }),
+          100,
+        );
+        const baseline = await time(
+          () => store.get('bench', `cid-${q++ % size}`),
+          100,
+        );
         const target = size === 10_000 ? 20 : undefined;
         const pass = target === undefined || search < target;
         if (!pass) failed = true;
         console.log(
-          `picker ${kind} ${size.toLocaleString()} groups: search p95 ${search.toFixed(2)} ms (baseline primary-key read p95 ${baseline.toFixed(2)} ms, ratio ${(search / baseline).toFixed(1)}x)` +
-            (target ? ` target < ${target} ms: ${pass ? 'PASS' : 'FAIL'}` : ' (no target)'),
+          `picker ${kind} ${size.toLocaleString()} groups: search p95 ${search.toFixed(
+            2,
+          )} ms (baseline primary-key read p95 ${baseline.toFixed(
+            2,
+          )} ms, ratio ${(search / baseline).toFixed(1)}x)` +
+            (target
+              ? ` target < ${target} ms: ${pass ? 'PASS' : 'FAIL'}`
+              : ' (no target)'),
         );
       }
     } finally {

@@ -32,7 +32,7 @@
 //    digest flush (when the plugin chose to send) plus the calls made from
 //    then on divided by the QPS limit. Both that and the naive ratio to
 //    calls / QPS are printed.
-import { createEmulator } from 'dingtalk-emulator';
+import { createEmulator } from '@dingtalk-oncall/dingtalk-emulator';
 import {
   APP,
   service,
@@ -51,7 +51,11 @@ const SETTLE_BUDGET_S = 200;
 
 const mobile = (i: number) => `139${String(i).padStart(8, '0')}`;
 
-async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
+async function inParallel<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+) {
   let next = 0;
   await Promise.all(
     Array.from({ length: limit }, async () => {
@@ -65,12 +69,23 @@ async function main() {
   const emu = await createEmulator({ port: 0, host: '127.0.0.1' });
   emu.control.createApp({ ...APP, edition: 'standard' });
   for (let i = 0; i < USERS; i++) {
-    emu.control.createUser({ corpId: APP.corpId, userId: `u${i}`, name: `On-call ${i}`, mobile: mobile(i) });
+    emu.control.createUser({
+      corpId: APP.corpId,
+      userId: `u${i}`,
+      name: `On-call ${i}`,
+      mobile: mobile(i),
+    });
   }
   const { backend } = await startOncallWithDingtalk(emu, {
-    aggregation: { maxCardsPerMinute: MAX_CARDS_PER_MINUTE, digestSeconds: DIGEST_SECONDS, minQuotaShare: 0.1 },
+    aggregation: {
+      maxCardsPerMinute: MAX_CARDS_PER_MINUTE,
+      digestSeconds: DIGEST_SECONDS,
+      minQuotaShare: 0.1,
+    },
     entities: [
-      ...Array.from({ length: USERS }, (_, i) => user(`oncall-${i}`, mobile(i))),
+      ...Array.from({ length: USERS }, (_, i) =>
+        user(`oncall-${i}`, mobile(i)),
+      ),
       ...Array.from({ length: SERVICES }, (_, s) => service(`svc-${s}`)),
     ],
   });
@@ -82,7 +97,10 @@ async function main() {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = await res.json().catch(() => undefined);
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    if (!res.ok)
+      throw new Error(
+        `${method} ${path}: ${res.status} ${JSON.stringify(json)}`,
+      );
     return json as any;
   };
   let failed = false;
@@ -91,22 +109,59 @@ async function main() {
     // linked by mobile, a rule and a webhook per service.
     const groups: string[] = [];
     for (let s = 0; s < SERVICES; s++) {
-      const members = Array.from({ length: USERS_PER_SERVICE }, (_, k) => `u${s * USERS_PER_SERVICE + k}`);
-      const group = emu.control.createGroup({ corpId: APP.corpId, title: `Storm ${s}`, ownerUserId: members[0], memberUserIds: members });
-      await emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: group.openConversationId });
+      const members = Array.from(
+        { length: USERS_PER_SERVICE },
+        (_, k) => `u${s * USERS_PER_SERVICE + k}`,
+      );
+      const group = emu.control.createGroup({
+        corpId: APP.corpId,
+        title: `Storm ${s}`,
+        ownerUserId: members[0],
+        memberUserIds: members,
+      });
+      await emu.control.installCoolApp({
+        appKey: APP.appKey,
+        openConversationId: group.openConversationId,
+      });
       groups.push(group.openConversationId);
     }
-    const linked = await api('POST', '/api/dingtalk/integrations/demo/links/link-all-by-mobile');
-    if ((linked.linked?.length ?? 0) < USERS) throw new Error(`only ${linked.linked?.length} accounts linked`);
+    const linked = await api(
+      'POST',
+      '/api/dingtalk/integrations/demo/links/link-all-by-mobile',
+    );
+    if ((linked.linked?.length ?? 0) < USERS)
+      throw new Error(`only ${linked.linked?.length} accounts linked`);
     const hooks: string[] = [];
     for (let s = 0; s < SERVICES; s++) {
       const ref = encodeURIComponent(`component:default/svc-${s}`);
-      const users = Array.from({ length: USERS_PER_SERVICE }, (_, k) => ({ type: 'user', ref: `user:default/oncall-${s * USERS_PER_SERVICE + k}` }));
+      const users = Array.from({ length: USERS_PER_SERVICE }, (_, k) => ({
+        type: 'user',
+        ref: `user:default/oncall-${s * USERS_PER_SERVICE + k}`,
+      }));
       await api('PUT', `/api/oncall/services/${ref}/rule`, {
         name: `svc-${s}`,
-        steps: [{ delayMinutes: 0, targets: [{ type: 'channel', channel: 'dingtalk', id: groups[s], integrationId: 'demo' }, ...users] }],
+        steps: [
+          {
+            delayMinutes: 0,
+            targets: [
+              {
+                type: 'channel',
+                channel: 'dingtalk',
+                id: groups[s],
+                integrationId: 'demo',
+              },
+              ...users,
+            ],
+          },
+        ],
       });
-      hooks.push((await api('POST', `/api/oncall/services/${ref}/webhooks`, { name: 'storm' })).token);
+      hooks.push(
+        (
+          await api('POST', `/api/oncall/services/${ref}/webhooks`, {
+            name: 'storm',
+          })
+        ).token,
+      );
     }
     const report = () => emu.control.calls().byApp[APP.appKey];
     const before = report();
@@ -114,7 +169,10 @@ async function main() {
     // The storm: every alert a new incident, 16 at a time. The emulator's
     // call count is sampled every 100 ms to know when calls were made.
     const samples: Array<{ t: number; total: number }> = [];
-    const sampler = setInterval(() => samples.push({ t: Date.now(), total: report().total }), 100);
+    const sampler = setInterval(
+      () => samples.push({ t: Date.now(), total: report().total }),
+      100,
+    );
     const t0 = Date.now();
     samples.push({ t: t0, total: before.total });
     const statuses = new Map<number, number>();
@@ -122,22 +180,29 @@ async function main() {
       Array.from({ length: INCIDENTS }, (_, i) => i),
       16,
       async i => {
-        const res = await fetch(`${base}/api/oncall/alerts/${hooks[i % SERVICES]}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            version: '4',
-            status: 'firing',
-            alerts: [
-              {
-                status: 'firing',
-                labels: { alertname: `Storm${i}`, severity: 'critical', instance: `host-${i}` },
-                annotations: { summary: `Storm alert ${i}` },
-                fingerprint: `storm-${i}`,
-              },
-            ],
-          }),
-        });
+        const res = await fetch(
+          `${base}/api/oncall/alerts/${hooks[i % SERVICES]}`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              version: '4',
+              status: 'firing',
+              alerts: [
+                {
+                  status: 'firing',
+                  labels: {
+                    alertname: `Storm${i}`,
+                    severity: 'critical',
+                    instance: `host-${i}`,
+                  },
+                  annotations: { summary: `Storm alert ${i}` },
+                  fingerprint: `storm-${i}`,
+                },
+              ],
+            }),
+          },
+        );
         await res.arrayBuffer();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       },
@@ -171,11 +236,20 @@ async function main() {
     // from the first one on, and each flush only holds what arrived before
     // it, so the bound is the largest of that over the flush times (and over
     // t0 itself, which is the plain calls / QPS).
-    const digestTimes = cards.filter(c => c.cardParamMap.status === 'digest').map(c => c.createdAt).sort((a, b) => a - b);
-    const callsSince = (t: number) => after.total - ([...samples].reverse().find(x => x.t <= t) ?? samples[0]).total;
+    const digestTimes = cards
+      .filter(c => c.cardParamMap.status === 'digest')
+      .map(c => c.createdAt)
+      .sort((a, b) => a - b);
+    const callsSince = (t: number) =>
+      after.total -
+      ([...samples].reverse().find(x => x.t <= t) ?? samples[0]).total;
     let bound = (calls / QPS) * 1000;
     let flushStart = t0;
-    for (let t = digestTimes[0] ?? Infinity; t <= t0 + lastDelivery; t += DIGEST_SECONDS * 1000) {
+    for (
+      let t = digestTimes[0] ?? Infinity;
+      t <= t0 + lastDelivery;
+      t += DIGEST_SECONDS * 1000
+    ) {
       const candidate = t - t0 + (callsSince(t) / QPS) * 1000;
       if (candidate > bound) {
         bound = candidate;
@@ -189,7 +263,10 @@ async function main() {
     // 'updated' in place) or a place in a digest that was sent.
     const ids: string[] = [];
     for (let offset = 0; ; offset += 500) {
-      const page = await api('GET', `/api/oncall/incidents?limit=500&offset=${offset}`);
+      const page = await api(
+        'GET',
+        `/api/oncall/incidents?limit=500&offset=${offset}`,
+      );
       ids.push(...page.items.map((i: any) => i.id));
       if (page.items.length < 500) break;
     }
@@ -201,11 +278,16 @@ async function main() {
       for (const t of incident.timeline) {
         if (t.type !== 'notification' || !t.data?.target) continue;
         const target = String(t.data.target);
-        const ok = t.data.digest ? t.data.outcome === 'sent' : t.data.outcome === 'sent' || t.data.outcome === 'updated';
-        if (!t.data.digest) outcomes.set(t.data.outcome, (outcomes.get(t.data.outcome) ?? 0) + 1);
+        const ok = t.data.digest
+          ? t.data.outcome === 'sent'
+          : t.data.outcome === 'sent' || t.data.outcome === 'updated';
+        if (!t.data.digest)
+          outcomes.set(t.data.outcome, (outcomes.get(t.data.outcome) ?? 0) + 1);
         reached.set(target, (reached.get(target) ?? false) || ok);
       }
-      const all = reached.size === 1 + USERS_PER_SERVICE && [...reached.values()].every(Boolean);
+      const all =
+        reached.size === 1 + USERS_PER_SERVICE &&
+        [...reached.values()].every(Boolean);
       if (!all) unaccounted += 1;
     });
 
@@ -215,17 +297,53 @@ async function main() {
     failed = !(passRejected && passUnaccounted && passTime);
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     console.log(
-      `storm ${INCIDENTS} incidents x ${1 + USERS_PER_SERVICE} destinations (${SERVICES} groups, ${USERS} users), Standard app ${QPS} QPS: alerts accepted ${JSON.stringify(Object.fromEntries(statuses))} in ${s(ingested)}; first-step outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`,
+      `storm ${INCIDENTS} incidents x ${
+        1 + USERS_PER_SERVICE
+      } destinations (${SERVICES} groups, ${USERS} users), Standard app ${QPS} QPS: alerts accepted ${JSON.stringify(
+        Object.fromEntries(statuses),
+      )} in ${s(ingested)}; first-step outcomes ${JSON.stringify(
+        Object.fromEntries(outcomes),
+      )}`,
     );
     console.log(
-      `storm DingTalk calls: ${calls} (${(calls / INCIDENTS).toFixed(2)} per incident; ${cards.length} cards, ${digestTimes.length} of them digests; max ${after.maxPerSecond}/s) (baseline one card per destination: ${INCIDENTS * (1 + USERS_PER_SERVICE)} calls, ${s((INCIDENTS * (1 + USERS_PER_SERVICE) * 1000) / QPS)} at ${QPS} QPS)`,
+      `storm DingTalk calls: ${calls} (${(calls / INCIDENTS).toFixed(
+        2,
+      )} per incident; ${cards.length} cards, ${
+        digestTimes.length
+      } of them digests; max ${
+        after.maxPerSecond
+      }/s) (baseline one card per destination: ${
+        INCIDENTS * (1 + USERS_PER_SERVICE)
+      } calls, ${s(
+        (INCIDENTS * (1 + USERS_PER_SERVICE) * 1000) / QPS,
+      )} at ${QPS} QPS)`,
     );
-    console.log(`storm flow-control errors at the emulator: ${rejected} target 0: ${passRejected ? 'PASS' : 'FAIL'}`);
     console.log(
-      `storm incidents unaccounted for: ${unaccounted}${cutShort ? ` (still delivering when the ${SETTLE_BUDGET_S} s budget after the last alert ran out)` : ''} target 0: ${passUnaccounted ? 'PASS' : 'FAIL'}`,
+      `storm flow-control errors at the emulator: ${rejected} target 0: ${
+        passRejected ? 'PASS' : 'FAIL'
+      }`,
     );
     console.log(
-      `storm time to last delivery: ${s(lastDelivery)}; physical bound ${s(bound)} (binding from ${s(flushStart - t0)}, a digest flush: ${callsFromFlush} calls from then / ${QPS} QPS = ${s((callsFromFlush / QPS) * 1000)}); ratio ${(lastDelivery / bound).toFixed(2)} (naive bound calls/QPS ${s(naiveBound)}, ratio ${(lastDelivery / naiveBound).toFixed(2)}) target within 10% of the bound: ${passTime ? 'PASS' : 'FAIL'}`,
+      `storm incidents unaccounted for: ${unaccounted}${
+        cutShort
+          ? ` (still delivering when the ${SETTLE_BUDGET_S} s budget after the last alert ran out)`
+          : ''
+      } target 0: ${passUnaccounted ? 'PASS' : 'FAIL'}`,
+    );
+    console.log(
+      `storm time to last delivery: ${s(lastDelivery)}; physical bound ${s(
+        bound,
+      )} (binding from ${s(
+        flushStart - t0,
+      )}, a digest flush: ${callsFromFlush} calls from then / ${QPS} QPS = ${s(
+        (callsFromFlush / QPS) * 1000,
+      )}); ratio ${(lastDelivery / bound).toFixed(
+        2,
+      )} (naive bound calls/QPS ${s(naiveBound)}, ratio ${(
+        lastDelivery / naiveBound
+      ).toFixed(2)}) target within 10% of the bound: ${
+        passTime ? 'PASS' : 'FAIL'
+      }`,
     );
     console.log(`storm run time ${s(Date.now() - started)}`);
   } finally {

@@ -31,8 +31,8 @@ import {
   DingtalkRateLimiter,
   DingtalkTokenProvider,
   migrateDingtalkNode,
-} from '@internal/plugin-dingtalk-node';
-import { createEmulator } from 'dingtalk-emulator';
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
+import { createEmulator } from '@dingtalk-oncall/dingtalk-emulator';
 import knexFactory from 'knex';
 
 const APP = {
@@ -55,13 +55,24 @@ async function run(mode: Mode) {
   const clock = { now: T0 };
   const now = () => clock.now;
   const emu = await createEmulator({ port: 0, host: '127.0.0.1', now });
-  const db = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true });
+  const db = knexFactory({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+  });
   try {
     emu.control.createApp({ ...APP, edition: 'standard' });
-    emu.control.createUser({ corpId: APP.corpId, userId: 'u1', name: 'User 1', mobile: '13900000001' });
+    emu.control.createUser({
+      corpId: APP.corpId,
+      userId: 'u1',
+      name: 'User 1',
+      mobile: '13900000001',
+    });
     await migrateDingtalkNode(db);
     const memoryCache = () =>
-      CacheManager.fromConfig(new ConfigReader({ backend: { cache: { store: 'memory' } } })).forPlugin('dingtalk');
+      CacheManager.fromConfig(
+        new ConfigReader({ backend: { cache: { store: 'memory' } } }),
+      ).forPlugin('dingtalk');
     // One cache service stands in for the Redis both replicas would share.
     const shared = memoryCache();
     const replica = () => {
@@ -71,10 +82,18 @@ async function run(mode: Mode) {
           : new DingtalkTokenProvider({ now });
       if (mode === 'no cache') {
         // The naive client: asks DingTalk for a token before every call.
-        (tokens as any).get = async (_: string, fetch: () => Promise<{ token: string }>) => (await fetch()).token;
+        (tokens as any).get = async (
+          _: string,
+          fetch: () => Promise<{ token: string }>,
+        ) => (await fetch()).token;
       }
       return new DingtalkApiClient({
-        credentials: { clientId: APP.appKey, clientSecret: APP.appSecret, corpId: APP.corpId, edition: 'standard' },
+        credentials: {
+          clientId: APP.appKey,
+          clientSecret: APP.appSecret,
+          corpId: APP.corpId,
+          edition: 'standard',
+        },
         apiBaseUrl: emu.baseUrl,
         oapiBaseUrl: emu.baseUrl,
         tokens,
@@ -94,7 +113,8 @@ async function run(mode: Mode) {
         return invalidate(clientId, token);
       };
     }
-    const fetches = () => emu.control.calls().byApp[APP.appKey]?.tokenFetches ?? 0;
+    const fetches = () =>
+      emu.control.calls().byApp[APP.appKey]?.tokenFetches ?? 0;
     let calls = 0;
     let failures = 0;
     let afterOneHour = 0;
@@ -102,11 +122,19 @@ async function run(mode: Mode) {
       if (t === HOUR_S) afterOneHour = fetches();
       clock.now = T0 + t * 1000;
       // Both replicas at once, as two processes under load would be.
-      const results = await Promise.allSettled(replicas.map(r => r.getUserByMobile('13900000001')));
+      const results = await Promise.allSettled(
+        replicas.map(r => r.getUserByMobile('13900000001')),
+      );
       calls += results.length;
       failures += results.filter(r => r.status === 'rejected').length;
     }
-    return { afterOneHour, afterThreeHours: fetches(), calls, failures, refusedTokens };
+    return {
+      afterOneHour,
+      afterThreeHours: fetches(),
+      calls,
+      failures,
+      refusedTokens,
+    };
   } finally {
     await db.destroy();
     await emu.close();
@@ -116,7 +144,11 @@ async function run(mode: Mode) {
 async function main() {
   const started = Date.now();
   const results = new Map<Mode, Awaited<ReturnType<typeof run>>>();
-  for (const mode of ['shared cache + lease', 'per-process cache', 'no cache'] as const) {
+  for (const mode of [
+    'shared cache + lease',
+    'per-process cache',
+    'no cache',
+  ] as const) {
     results.set(mode, await run(mode));
   }
   const shared = results.get('shared cache + lease')!;
@@ -135,13 +167,27 @@ async function main() {
     );
   }
   console.log(
-    `token 2 replicas, 1 h: ${shared.afterOneHour} fetch(es) (baseline per-process cache ${local.afterOneHour}, no cache ${none.afterOneHour}) target <= ${target1h}: ${pass1h ? 'PASS' : 'FAIL'}`,
+    `token 2 replicas, 1 h: ${
+      shared.afterOneHour
+    } fetch(es) (baseline per-process cache ${local.afterOneHour}, no cache ${
+      none.afterOneHour
+    }) target <= ${target1h}: ${pass1h ? 'PASS' : 'FAIL'}`,
   );
   console.log(
-    `token 2 replicas, 3 h: ${shared.afterThreeHours} fetch(es) (baseline per-process cache ${local.afterThreeHours}, no cache ${none.afterThreeHours}) target <= ${target3h} (one per ${window} s refresh window): ${pass3h ? 'PASS' : 'FAIL'}`,
+    `token 2 replicas, 3 h: ${
+      shared.afterThreeHours
+    } fetch(es) (baseline per-process cache ${
+      local.afterThreeHours
+    }, no cache ${
+      none.afterThreeHours
+    }) target <= ${target3h} (one per ${window} s refresh window): ${
+      pass3h ? 'PASS' : 'FAIL'
+    }`,
   );
   console.log(
-    `token calls over 3 h with the shared cache that failed or met an expired token: ${shared.failures + shared.refusedTokens} target 0: ${passCalls ? 'PASS' : 'FAIL'}`,
+    `token calls over 3 h with the shared cache that failed or met an expired token: ${
+      shared.failures + shared.refusedTokens
+    } target 0: ${passCalls ? 'PASS' : 'FAIL'}`,
   );
   console.log(`token run time ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(pass1h && pass3h && passCalls ? 0 : 1);

@@ -30,8 +30,15 @@ const alert = status => ({
   alerts: [
     {
       status,
-      labels: { alertname: 'GatewayLatency', severity: 'warning', service: 'payments-gateway' },
-      annotations: { summary: 'Gateway p99 above 2 s (e2e)', description: 'provider timeouts' },
+      labels: {
+        alertname: 'GatewayLatency',
+        severity: 'warning',
+        service: 'payments-gateway',
+      },
+      annotations: {
+        summary: 'Gateway p99 above 2 s (e2e)',
+        description: 'provider timeouts',
+      },
       startsAt: new Date().toISOString(),
       fingerprint: 'e2e-gateway-latency',
     },
@@ -40,15 +47,26 @@ const alert = status => ({
 
 module.exports = async ({ page, shot, appUrl, backendUrl }) => {
   await signIn(page, appUrl);
-  const session = await page.request.get(`${backendUrl}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
-  const auth = { authorization: `Bearer ${(await session.json()).backstageIdentity.token}` };
-  const hook = await page.request.post(`${backendUrl}/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`, {
-    headers: auth,
-    data: { name: 'alertmanager-e2e' },
-  });
+  const session = await page.request.get(
+    `${backendUrl}/api/auth/guest/refresh`,
+    { headers: { 'x-requested-with': 'XMLHttpRequest' } },
+  );
+  const auth = {
+    authorization: `Bearer ${(await session.json()).backstageIdentity.token}`,
+  };
+  const hook = await page.request.post(
+    `${backendUrl}/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`,
+    {
+      headers: auth,
+      data: { name: 'alertmanager-e2e' },
+    },
+  );
   assert.equal(hook.status(), 201, await hook.text());
   const { token } = await hook.json();
-  const fired = await page.request.post(`${backendUrl}/api/oncall/alerts/${token}`, { data: alert('firing') });
+  const fired = await page.request.post(
+    `${backendUrl}/api/oncall/alerts/${token}`,
+    { data: alert('firing') },
+  );
   assert.equal(fired.status(), 202, await fired.text());
 
   await page.getByRole('link', { name: 'On-call', exact: true }).click();
@@ -71,13 +89,25 @@ module.exports = async ({ page, shot, appUrl, backendUrl }) => {
   const detail = page.getByTestId('incident-detail');
   await detail.getByText('provider timeouts').waitFor();
   await detail.getByRole('button', { name: 'Acknowledge' }).click();
-  await page.getByTestId('incident-status').getByText(/acknowledged by user:default\/alice/).waitFor();
+  await page
+    .getByTestId('incident-status')
+    .getByText(/acknowledged by user:default\/alice/)
+    .waitFor();
 
   // Alertmanager says it is over: the incident resolves, and the page shows it.
-  const resolved = await page.request.post(`${backendUrl}/api/oncall/alerts/${token}`, { data: alert('resolved') });
+  const resolved = await page.request.post(
+    `${backendUrl}/api/oncall/alerts/${token}`,
+    { data: alert('resolved') },
+  );
   assert.equal(resolved.status(), 202, await resolved.text());
   await page.reload();
-  await page.getByTestId('incident-status').getByText(/resolved/).waitFor();
-  await page.getByTestId('timeline').getByText(/Acknowledged by user:default\/alice/).waitFor();
+  await page
+    .getByTestId('incident-status')
+    .getByText(/resolved/)
+    .waitFor();
+  await page
+    .getByTestId('timeline')
+    .getByText(/Acknowledged by user:default\/alice/)
+    .waitFor();
   await shot('incident-resolved');
 };

@@ -31,7 +31,10 @@ const APP = {
 };
 
 async function control(page, emulatorUrl, method, body) {
-  const res = await page.request.post(`${emulatorUrl}/_emulator/api/${method}`, { data: body });
+  const res = await page.request.post(
+    `${emulatorUrl}/_emulator/api/${method}`,
+    { data: body },
+  );
   assert.ok(res.ok(), `${method}: ${res.status()} ${await res.text()}`);
   return res.json();
 }
@@ -47,7 +50,8 @@ module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
   await signIn(page, appUrl);
   await page.getByRole('link', { name: 'DingTalk', exact: true }).click();
   await page.getByRole('button', { name: 'Add integration' }).click();
-  const fill = (label, value) => page.getByLabel(label, { exact: true }).fill(value);
+  const fill = (label, value) =>
+    page.getByLabel(label, { exact: true }).fill(value);
   await fill('Name', 'E2E corp');
   await fill('CorpId', APP.corpId);
   await fill('AgentId', APP.agentId);
@@ -63,26 +67,44 @@ module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
   // The new integration's own page (with its tabs) takes over, still saying it was saved.
   await page.getByRole('tab', { name: 'Group chats' }).waitFor();
   await page.getByText('Saved', { exact: true }).waitFor();
-  assert.ok(!(await page.content()).includes(APP.appSecret), 'the secret is not in the page after saving');
+  assert.ok(
+    !(await page.content()).includes(APP.appSecret),
+    'the secret is not in the page after saving',
+  );
   await page.getByRole('button', { name: 'Test credentials' }).click();
   await page.getByText(/DingTalk issued an access token/).waitFor();
   await page.getByText('Event Subscription Request URL').first().waitFor();
   await shot('integration-saved');
 
   // Install the Cool App in "SRE On-call" in the simulator: DingTalk pushes the event.
-  const result = await control(page, emulatorUrl, 'installCoolApp', { appKey: APP.appKey, openConversationId: 'cid-sre-oncall' });
-  assert.equal(result.delivered, true, 'the install event was accepted by the backend');
+  const result = await control(page, emulatorUrl, 'installCoolApp', {
+    appKey: APP.appKey,
+    openConversationId: 'cid-sre-oncall',
+  });
+  assert.equal(
+    result.delivered,
+    true,
+    'the install event was accepted by the backend',
+  );
 
   // Backstage API calls as the signed-in person (the guest session token).
-  const session = await page.request.get(`${backendUrl}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
+  const session = await page.request.get(
+    `${backendUrl}/api/auth/guest/refresh`,
+    { headers: { 'x-requested-with': 'XMLHttpRequest' } },
+  );
   const token = (await session.json()).backstageIdentity.token;
   const auth = { authorization: `Bearer ${token}` };
-  const linked = await page.request.post(`${backendUrl}/api/dingtalk/integrations/e2e-corp/links/link-all-by-mobile`, { headers: auth });
+  const linked = await page.request.post(
+    `${backendUrl}/api/dingtalk/integrations/e2e-corp/links/link-all-by-mobile`,
+    { headers: auth },
+  );
   assert.ok(linked.ok(), await linked.text());
 
   // The escalation rule of checkout-api: step 1 is the DingTalk group, picked in the picker.
   await page.getByRole('link', { name: 'On-call', exact: true }).click();
-  await page.getByText('Escalation rule for component:default/checkout-api').waitFor();
+  await page
+    .getByText('Escalation rule for component:default/checkout-api')
+    .waitFor();
   const picker = page.getByTestId('step-1');
   // Two integrations now (the demo one from app-config and E2E corp): the
   // picker shows its integration select once it has loaded them.
@@ -98,15 +120,28 @@ module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
   await page.getByText('Escalation rule saved').waitFor();
 
   // Fire an alert at the service's webhook.
-  const hook = await page.request.post(`${backendUrl}/api/oncall/services/${encodeURIComponent('component:default/checkout-api')}/webhooks`, {
-    headers: auth,
-    data: { name: 'e2e' },
-  });
+  const hook = await page.request.post(
+    `${backendUrl}/api/oncall/services/${encodeURIComponent(
+      'component:default/checkout-api',
+    )}/webhooks`,
+    {
+      headers: auth,
+      data: { name: 'e2e' },
+    },
+  );
   assert.ok(hook.ok(), await hook.text());
   const { token: hookToken } = await hook.json();
-  const fired = await page.request.post(`${backendUrl}/api/oncall/alerts/${hookToken}`, {
-    data: { title: 'Checkout error rate above 5% (e2e)', severity: 'critical', alertKey: 'e2e-1', description: 'from the e2e run' },
-  });
+  const fired = await page.request.post(
+    `${backendUrl}/api/oncall/alerts/${hookToken}`,
+    {
+      data: {
+        title: 'Checkout error rate above 5% (e2e)',
+        severity: 'critical',
+        alertKey: 'e2e-1',
+        description: 'from the e2e run',
+      },
+    },
+  );
   assert.equal(fired.status(), 202, await fired.text());
   const incidentId = (await fired.json()).results[0].incidentId;
 
@@ -116,15 +151,32 @@ module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
   await simulator.goto(`${emulatorUrl}/`);
   await simulator.locator('#actor').selectOption('alice');
   await simulator.getByText('SRE On-call', { exact: true }).click();
-  const card = simulator.locator('.card', { hasText: 'Checkout error rate above 5% (e2e)' });
+  const card = simulator.locator('.card', {
+    hasText: 'Checkout error rate above 5% (e2e)',
+  });
   await card.waitFor({ timeout: 30_000 });
-  await simulator.screenshot({ path: require('node:path').join(process.cwd(), 'artifacts/e2e/03-alert-to-acknowledge-simulator-card.png') });
+  await simulator.screenshot({
+    path: require('node:path').join(
+      process.cwd(),
+      'artifacts/e2e/03-alert-to-acknowledge-simulator-card.png',
+    ),
+  });
   await card.getByRole('button', { name: 'Acknowledge' }).click();
   await card.getByText('Status: acknowledged').waitFor({ timeout: 30_000 });
-  await simulator.screenshot({ path: require('node:path').join(process.cwd(), 'artifacts/e2e/03-alert-to-acknowledge-simulator-acknowledged.png') });
+  await simulator.screenshot({
+    path: require('node:path').join(
+      process.cwd(),
+      'artifacts/e2e/03-alert-to-acknowledge-simulator-acknowledged.png',
+    ),
+  });
 
   // Backstage shows it acknowledged by alice, with the DingTalk deliveries in the timeline.
-  await page.goto(`${appUrl}/oncall/incidents/${encodeURIComponent(incidentId)}`);
-  await page.getByTestId('incident-status').getByText(/acknowledged by user:default\/alice/).waitFor({ timeout: 30_000 });
+  await page.goto(
+    `${appUrl}/oncall/incidents/${encodeURIComponent(incidentId)}`,
+  );
+  await page
+    .getByTestId('incident-status')
+    .getByText(/acknowledged by user:default\/alice/)
+    .waitFor({ timeout: 30_000 });
   await shot('incident-acknowledged');
 };

@@ -20,7 +20,9 @@ async function signIn(page, appUrl) {
   const enter = page.getByRole('button', { name: 'Enter' });
   await enter.waitFor({ timeout: 60_000 });
   await enter.click();
-  await page.getByRole('link', { name: 'DingTalk', exact: true }).waitFor({ timeout: 60_000 });
+  await page
+    .getByRole('link', { name: 'DingTalk', exact: true })
+    .waitFor({ timeout: 60_000 });
 }
 
 module.exports = { signIn };

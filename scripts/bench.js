@@ -41,16 +41,29 @@ for (const script of scripts) {
   const started = Date.now();
   const result = spawnSync(
     process.execPath,
-    ['--expose-gc', '--require', '@backstage/cli/config/nodeTransform.cjs', path.join('bench', script)],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
+    [
+      '--expose-gc',
+      '--require',
+      '@backstage/cli/config/nodeTransform.cjs',
+      path.join('bench', script),
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
   );
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.status !== 0) {
     failed += 1;
-    process.stdout.write(`bench/${script}: FAIL (exit ${result.status}, ${seconds} s)\n`);
+    process.stdout.write(
+      `bench/${script}: FAIL (exit ${result.status}, ${seconds} s)\n`,
+    );
   } else {
     process.stdout.write(`bench/${script}: done in ${seconds} s\n`);
   }
 }
-process.stdout.write(`\nbench: ${scripts.length - failed} passed, ${failed} failed\n`);
+process.stdout.write(
+  `\nbench: ${scripts.length - failed} passed, ${failed} failed\n`,
+);
 process.exit(failed ? 1 : 0);

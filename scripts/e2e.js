@@ -29,7 +29,9 @@ const artifacts = path.join(root, 'artifacts', 'e2e');
 async function main() {
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!fs.existsSync(executablePath)) {
-    throw new Error(`Chromium not found at ${executablePath} (apt-get install chromium)`);
+    throw new Error(
+      `Chromium not found at ${executablePath} (apt-get install chromium)`,
+    );
   }
   fs.mkdirSync(artifacts, { recursive: true });
   const only = process.argv[2];
@@ -58,7 +60,9 @@ async function main() {
       ],
     });
     for (const spec of specs) {
-      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const context = await browser.newContext({
+        viewport: { width: 1400, height: 900 },
+      });
       const page = await context.newPage();
       page.setDefaultTimeout(30_000);
       const name = spec.replace(/\.e2e\.js$/, '');

@@ -65,12 +65,19 @@ function probe(url) {
   });
 }
 
-async function waitFor(url, { timeoutMs, ok = s => s !== undefined && s < 500, children }) {
+async function waitFor(
+  url,
+  { timeoutMs, ok = s => s !== undefined && s < 500, children },
+) {
   const start = Date.now();
   for (;;) {
     const dead = children.find(c => c.exitCode !== null);
     if (dead) {
-      throw new Error(`${dead.spawnargs.join(' ')} exited with ${dead.exitCode} before ${url} answered`);
+      throw new Error(
+        `${dead.spawnargs.join(' ')} exited with ${
+          dead.exitCode
+        } before ${url} answered`,
+      );
     }
     const status = await probe(url);
     if (ok(status)) return;
@@ -91,16 +98,27 @@ async function startStack({ quiet = false, frontend = true } = {}) {
   const ports = [EMULATOR_PORT, 7007, ...(frontend ? [3000] : [])];
   for (const port of ports) {
     if ((await probe(`http://127.0.0.1:${port}/`)) !== undefined) {
-      throw new Error(`Port ${port} is already in use: stop what runs there first (an earlier npm start or e2e run?)`);
+      throw new Error(
+        `Port ${port} is already in use: stop what runs there first (an earlier npm start or e2e run?)`,
+      );
     }
   }
   const children = [];
   const cli = path.join(root, 'node_modules/.bin/backstage-cli');
   children.push(
-    run('emulator', process.execPath, [
-      path.join(root, 'packages/dingtalk-emulator/bin/dingtalk-emulator.js'),
-      '--port', String(EMULATOR_PORT), '--host', '127.0.0.1', '--demo',
-    ], { quiet }),
+    run(
+      'emulator',
+      process.execPath,
+      [
+        path.join(root, 'packages/dingtalk-emulator/bin/dingtalk-emulator.js'),
+        '--port',
+        String(EMULATOR_PORT),
+        '--host',
+        '127.0.0.1',
+        '--demo',
+      ],
+      { quiet },
+    ),
   );
   children.push(
     run('backend', cli, ['package', 'start'], {
@@ -151,11 +169,26 @@ async function startStack({ quiet = false, frontend = true } = {}) {
     for (const child of children.filter(groupAlive)) signal(child, 'SIGKILL');
   };
   try {
-    await waitFor(`http://127.0.0.1:${EMULATOR_PORT}/_emulator/api/health`, { timeoutMs: 60_000, children });
-    await waitFor('http://127.0.0.1:7007/api/dingtalk/health', { timeoutMs: 300_000, ok: s => s === 200, children });
-    await waitFor('http://127.0.0.1:7007/api/oncall/health', { timeoutMs: 60_000, ok: s => s === 200, children });
+    await waitFor(`http://127.0.0.1:${EMULATOR_PORT}/_emulator/api/health`, {
+      timeoutMs: 60_000,
+      children,
+    });
+    await waitFor('http://127.0.0.1:7007/api/dingtalk/health', {
+      timeoutMs: 300_000,
+      ok: s => s === 200,
+      children,
+    });
+    await waitFor('http://127.0.0.1:7007/api/oncall/health', {
+      timeoutMs: 60_000,
+      ok: s => s === 200,
+      children,
+    });
     if (frontend) {
-      await waitFor('http://127.0.0.1:3000/', { timeoutMs: 600_000, ok: s => s === 200, children });
+      await waitFor('http://127.0.0.1:3000/', {
+        timeoutMs: 600_000,
+        ok: s => s === 200,
+        children,
+      });
     }
   } catch (error) {
     await stop();

@@ -35,7 +35,9 @@ startStack()
     process.on('SIGTERM', stop);
     for (const child of stack.children) {
       child.on('exit', code => {
-        process.stderr.write(`${child.spawnargs.join(' ')} exited with ${code}\n`);
+        process.stderr.write(
+          `${child.spawnargs.join(' ')} exited with ${code}\n`,
+        );
         stack.stop().then(() => process.exit(code ?? 1));
       });
     }

@@ -50,13 +50,21 @@ async function main() {
     if (await reachable('127.0.0.1', 5432)) {
       env[pgVar] = `postgresql://${env.PGUSER ?? 'postgres'}@127.0.0.1:5432`;
     } else if (env.CI) {
-      throw new Error('PostgreSQL is not answering on 127.0.0.1:5432 (run .ci/run, which starts it)');
+      throw new Error(
+        'PostgreSQL is not answering on 127.0.0.1:5432 (run .ci/run, which starts it)',
+      );
     } else {
-      process.stderr.write('PostgreSQL not found on 127.0.0.1:5432: its tests are skipped in this run\n');
+      process.stderr.write(
+        'PostgreSQL not found on 127.0.0.1:5432: its tests are skipped in this run\n',
+      );
     }
   }
-  if (!env.BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING && (await reachable('127.0.0.1', 6379))) {
-    env.BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING = 'redis://127.0.0.1:6379';
+  if (
+    !env.BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING &&
+    (await reachable('127.0.0.1', 6379))
+  ) {
+    env.BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING =
+      'redis://127.0.0.1:6379';
   }
 
   const reportDir = path.join(root, 'artifacts');
@@ -65,17 +73,23 @@ async function main() {
   fs.rmSync(report, { force: true });
 
   const args = [
-    'repo', 'test',
+    'repo',
+    'test',
     '--watchAll=false',
-    '--json', `--outputFile=${report}`,
+    '--json',
+    `--outputFile=${report}`,
     ...process.argv.slice(2),
   ];
   const code = await new Promise(resolve => {
-    const child = spawn(path.join(root, 'node_modules/.bin/backstage-cli'), args, {
-      cwd: root,
-      env,
-      stdio: 'inherit',
-    });
+    const child = spawn(
+      path.join(root, 'node_modules/.bin/backstage-cli'),
+      args,
+      {
+        cwd: root,
+        env,
+        stdio: 'inherit',
+      },
+    );
     child.on('exit', c => resolve(c ?? 1));
   });
 

@@ -30,7 +30,11 @@ const reply = message => process.send(message);
 // through the IPC channel would cost the measured process more than the file.
 process.on('message', async ({ url, file, ...options }) => {
   try {
-    const requests = fs.readFileSync(file, 'utf8').trimEnd().split('\n').map(line => JSON.parse(line));
+    const requests = fs
+      .readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map(line => JSON.parse(line));
     if (options.paced) {
       reply(await paced(url, requests, options.paced));
       return;
@@ -61,7 +65,10 @@ process.on('message', async ({ url, file, ...options }) => {
     });
     const result = await instance;
     times.sort((a, b) => a - b);
-    const at = q => (times.length ? times[Math.min(times.length - 1, Math.floor(q * times.length))] : NaN);
+    const at = q =>
+      times.length
+        ? times[Math.min(times.length - 1, Math.floor(q * times.length))]
+        : NaN;
     reply({
       rps: result.requests.average,
       p50: at(0.5),
@@ -104,7 +111,17 @@ function paced(url, requests, { rate, seconds }) {
       sent += 1;
       let sentAt;
       const req = http.request(
-        { agent, host: target.hostname, port: target.port, path: r.path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body) } },
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: r.path,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(r.body),
+          },
+        },
         res => {
           res.resume();
           res.on('end', () => {
@@ -128,15 +145,29 @@ function paced(url, requests, { rate, seconds }) {
       if (answered === total) {
         agent.destroy();
         times.sort((a, b) => a - b);
-        const at = q => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+        const at = q =>
+          times[Math.min(times.length - 1, Math.floor(q * times.length))];
         const elapsed = (performance.now() - start) / 1000;
-        resolve({ rps: total / elapsed, p50: at(0.5), p99: at(0.99), total, ok, non2xx, errors, timeouts: 0 });
+        resolve({
+          rps: total / elapsed,
+          p50: at(0.5),
+          p99: at(0.99),
+          total,
+          ok,
+          non2xx,
+          errors,
+          timeouts: 0,
+        });
       }
     };
     const tick = () => {
       const now = performance.now();
       while (sent < total && start + (sent * 1000) / rate <= now) send();
-      if (sent < total) setTimeout(tick, Math.max(0, start + (sent * 1000) / rate - performance.now()));
+      if (sent < total)
+        setTimeout(
+          tick,
+          Math.max(0, start + (sent * 1000) / rate - performance.now()),
+        );
     };
     tick();
   });

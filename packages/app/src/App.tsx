@@ -17,7 +17,7 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import { navModule } from './modules/nav';
-import { dingtalkScaffolderModule } from '@internal/plugin-dingtalk/alpha';
+import { dingtalkScaffolderModule } from '@dingtalk-oncall/backstage-plugin-dingtalk/alpha';
 
 // Every other plugin (DingTalk, on-call, scaffolder, notifications, ...) is
 // found through `app.packages: all` in app-config.yaml: any dependency of this

@@ -20,9 +20,9 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import dingtalkPlugin from '@internal/plugin-dingtalk-backend';
-import oncallPlugin from '@internal/plugin-oncall-backend';
-import oncallModuleDingtalk from '@internal/plugin-oncall-backend-module-dingtalk';
+import dingtalkPlugin from '@dingtalk-oncall/backstage-plugin-dingtalk-backend';
+import oncallPlugin from '@dingtalk-oncall/backstage-plugin-oncall-backend';
+import oncallModuleDingtalk from '@dingtalk-oncall/backstage-plugin-oncall-backend-module-dingtalk';
 
 // The product's own plugins together in one backend, as packages/backend
 // installs them, on SQLite and on PostgreSQL: each must start next to the
@@ -55,7 +55,9 @@ describe('backend with every DingTalk and on-call feature', () => {
       });
       try {
         for (const plugin of ['dingtalk', 'oncall']) {
-          const res = await request(backend.server).get(`/api/${plugin}/health`);
+          const res = await request(backend.server).get(
+            `/api/${plugin}/health`,
+          );
           expect(res.status).toBe(200);
           expect(res.body).toEqual({ status: 'ok' });
         }

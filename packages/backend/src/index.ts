@@ -43,10 +43,20 @@ backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
 // DingTalk and the on-call host. Each line can be removed on its own: the
 // on-call plugin works without DingTalk, and DingTalk works without on-call.
-backend.add(import('@internal/plugin-dingtalk-backend'));
-backend.add(import('@internal/plugin-oncall-backend'));
-backend.add(import('@internal/plugin-oncall-backend-module-dingtalk'));
-backend.add(import('@internal/plugin-scaffolder-backend-module-dingtalk'));
-backend.add(import('@internal/plugin-notifications-backend-module-dingtalk'));
+backend.add(import('@dingtalk-oncall/backstage-plugin-dingtalk-backend'));
+backend.add(import('@dingtalk-oncall/backstage-plugin-oncall-backend'));
+backend.add(
+  import('@dingtalk-oncall/backstage-plugin-oncall-backend-module-dingtalk'),
+);
+backend.add(
+  import(
+    '@dingtalk-oncall/backstage-plugin-scaffolder-backend-module-dingtalk'
+  ),
+);
+backend.add(
+  import(
+    '@dingtalk-oncall/backstage-plugin-notifications-backend-module-dingtalk'
+  ),
+);
 
 backend.start();

@@ -86,9 +86,18 @@ export interface Fault {
 /** Everything the tests and the simulator UI can do. @public */
 export interface EmulatorControl {
   createCorp(req: { corpId: string; name?: string }): { corpId: string };
-  createApp(req: Partial<EmuApp> & Pick<EmuApp, 'corpId' | 'appKey' | 'appSecret' | 'aesKey' | 'token'>): EmuApp;
+  createApp(
+    req: Partial<EmuApp> &
+      Pick<EmuApp, 'corpId' | 'appKey' | 'appSecret' | 'aesKey' | 'token'>,
+  ): EmuApp;
   updateApp(appKey: string, patch: Partial<EmuApp>): EmuApp;
-  createUser(req: { corpId: string; userId: string; unionId?: string; name: string; mobile: string }): { userId: string };
+  createUser(req: {
+    corpId: string;
+    userId: string;
+    unionId?: string;
+    name: string;
+    mobile: string;
+  }): { userId: string };
   createGroup(req: {
     corpId: string;
     title: string;
@@ -97,10 +106,23 @@ export interface EmulatorControl {
     openConversationId?: string;
     chatId?: string;
   }): EmuGroup;
-  createSceneGroupTemplate(req: { corpId: string; templateId: string; botId: string }): void;
-  installCoolApp(req: { appKey: string; openConversationId: string }): Promise<PushResult>;
-  uninstallCoolApp(req: { appKey: string; openConversationId: string }): Promise<PushResult>;
-  renameGroup(req: { openConversationId: string; title: string }): Promise<PushResult[]>;
+  createSceneGroupTemplate(req: {
+    corpId: string;
+    templateId: string;
+    botId: string;
+  }): void;
+  installCoolApp(req: {
+    appKey: string;
+    openConversationId: string;
+  }): Promise<PushResult>;
+  uninstallCoolApp(req: {
+    appKey: string;
+    openConversationId: string;
+  }): Promise<PushResult>;
+  renameGroup(req: {
+    openConversationId: string;
+    title: string;
+  }): Promise<PushResult[]>;
   sendCheckUrl(req: { appKey: string }): Promise<PushResult>;
   issueAuthCode(req: { appKey: string; userId: string }): { code: string };
   clickCardButton(req: {
@@ -109,8 +131,16 @@ export interface EmulatorControl {
     actionId: string;
     params?: Record<string, string>;
   }): Promise<{ status: number; response: unknown }>;
-  messages(filter?: { userId?: string; openConversationId?: string; appKey?: string }): EmulatorState['messages'];
-  cards(filter?: { outTrackId?: string; openConversationId?: string; userId?: string }): EmuCard[];
+  messages(filter?: {
+    userId?: string;
+    openConversationId?: string;
+    appKey?: string;
+  }): EmulatorState['messages'];
+  cards(filter?: {
+    outTrackId?: string;
+    openConversationId?: string;
+    userId?: string;
+  }): EmuCard[];
   groups(filter?: { corpId?: string }): EmuGroup[];
   calls(filter?: { appKey?: string; api?: string }): CallsReport;
   injectFault(fault: Fault): void;
@@ -203,7 +233,10 @@ export async function createEmulator(
   const systemReplies = new Map<string, () => void>();
   const graceMs = options.streamDisconnectGraceMs ?? 1000;
   // un-ACKed stream frames per app, re-delivered on the next connection
-  const pending = new Map<string, Map<string, { frame: any; resolve: (data: any) => void }>>();
+  const pending = new Map<
+    string,
+    Map<string, { frame: any; resolve: (data: any) => void }>
+  >();
   const tickets = new Map<string, { appKey: string; expiresAt: number }>();
   let baseUrl = '';
 
@@ -217,7 +250,12 @@ export async function createEmulator(
   const groupOf = (cid: string) => {
     const group = state.groups.get(cid);
     if (!group) {
-      throw new ApiError(400, 'resource.not.found', `群会话不存在: ${cid}`, 4000003);
+      throw new ApiError(
+        400,
+        'resource.not.found',
+        `群会话不存在: ${cid}`,
+        4000003,
+      );
     }
     return group;
   };
@@ -229,12 +267,20 @@ export async function createEmulator(
   }
 
   // per app: current second and calls accepted in it; month and calls in it
-  const windows = new Map<string, { second: number; count: number; month: string; monthCount: number }>();
+  const windows = new Map<
+    string,
+    { second: number; count: number; month: string; monthCount: number }
+  >();
   function admit(app: EmuApp, api: string): void {
     const t = now();
     const second = Math.floor(t / 1000);
     const month = new Date(t).toISOString().slice(0, 7);
-    const w = windows.get(app.appKey) ?? { second, count: 0, month, monthCount: 0 };
+    const w = windows.get(app.appKey) ?? {
+      second,
+      count: 0,
+      month,
+      monthCount: 0,
+    };
     if (w.second !== second) {
       w.second = second;
       w.count = 0;
@@ -282,7 +328,12 @@ export async function createEmulator(
   function appForToken(token: string | undefined): EmuApp {
     const entry = token ? state.tokens.get(token) : undefined;
     if (!entry || entry.expiresAt <= now() || entry.user) {
-      throw new ApiError(401, 'InvalidAuthentication', '不合法的access_token', 40014);
+      throw new ApiError(
+        401,
+        'InvalidAuthentication',
+        '不合法的access_token',
+        40014,
+      );
     }
     return appOf(entry.appKey);
   }
@@ -306,7 +357,10 @@ export async function createEmulator(
     }
   }
 
-  async function applyFaults(api: string, req: Request): Promise<'handled' | undefined> {
+  async function applyFaults(
+    api: string,
+    req: Request,
+  ): Promise<'handled' | undefined> {
     for (const fault of faults) {
       if (fault.api !== '*' && fault.api !== api) continue;
       let hit: boolean;
@@ -347,8 +401,14 @@ export async function createEmulator(
   app.use((req, res, next) => {
     // The simulator UI and the JSAPI shim are used from other origins.
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Allow-Headers', 'content-type, x-acs-dingtalk-access-token');
-    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
+    res.setHeader(
+      'Access-Control-Allow-Headers',
+      'content-type, x-acs-dingtalk-access-token',
+    );
+    res.setHeader(
+      'Access-Control-Allow-Methods',
+      'GET, POST, PUT, DELETE, OPTIONS',
+    );
     if (req.method === 'OPTIONS') {
       res.status(204).end();
       return;
@@ -358,7 +418,11 @@ export async function createEmulator(
   app.use(express.json({ limit: '1mb' }));
   app.use((err: any, _req: Request, res: Response, next: any) => {
     if (err?.type === 'entity.parse.failed') {
-      res.status(400).json({ code: 'InvalidParameter', message: 'body is not valid JSON', requestid: newId('') });
+      res.status(400).json({
+        code: 'InvalidParameter',
+        message: 'body is not valid JSON',
+        requestid: newId(''),
+      });
       return;
     }
     next(err);
@@ -367,7 +431,12 @@ export async function createEmulator(
   type Handler = (req: Request, app: EmuApp) => any;
 
   /** A new-style (api.dingtalk.com) API: token in a header, errors as HTTP status. */
-  function newApi(method: 'post' | 'put' | 'get', route: string, api: string, handler: Handler) {
+  function newApi(
+    method: 'post' | 'put' | 'get',
+    route: string,
+    api: string,
+    handler: Handler,
+  ) {
     app[method](route, async (req, res) => {
       try {
         if ((await applyFaults(api, req)) === 'handled') return;
@@ -376,8 +445,13 @@ export async function createEmulator(
         const result = await handler(req, emuApp);
         res.status(200).json(result);
       } catch (e) {
-        const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', String(e));
-        res.status(err.status).json({ code: err.code, message: err.message, requestid: newId('') });
+        const err =
+          e instanceof ApiError
+            ? e
+            : new ApiError(500, 'InternalError', String(e));
+        res
+          .status(err.status)
+          .json({ code: err.code, message: err.message, requestid: newId('') });
       }
     });
   }
@@ -390,13 +464,20 @@ export async function createEmulator(
         const emuApp = appForToken(String(req.query.access_token ?? ''));
         admit(emuApp, api);
         const result = await handler(req, emuApp);
-        res.status(200).json({ errcode: 0, errmsg: 'ok', ...result, request_id: newId('') });
-      } catch (e) {
-        const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', String(e), -1);
-        // oapi answers 200 with an errcode, except when the service itself fails
         res
-          .status(err.status >= 500 ? err.status : 200)
-          .json({ errcode: err.errcode ?? 400, errmsg: err.message, request_id: newId('') });
+          .status(200)
+          .json({ errcode: 0, errmsg: 'ok', ...result, request_id: newId('') });
+      } catch (e) {
+        const err =
+          e instanceof ApiError
+            ? e
+            : new ApiError(500, 'InternalError', String(e), -1);
+        // oapi answers 200 with an errcode, except when the service itself fails
+        res.status(err.status >= 500 ? err.status : 200).json({
+          errcode: err.errcode ?? 400,
+          errmsg: err.message,
+          request_id: newId(''),
+        });
       }
     });
   }
@@ -412,11 +493,19 @@ export async function createEmulator(
     const { appKey, appSecret } = req.body ?? {};
     const emuApp = appKey ? state.apps.get(appKey) : undefined;
     if (!appKey || !appSecret) {
-      res.status(400).json({ code: 'MissingParameter', message: '缺少参数 appKey 或 appSecret', requestid: newId('') });
+      res.status(400).json({
+        code: 'MissingParameter',
+        message: '缺少参数 appKey 或 appSecret',
+        requestid: newId(''),
+      });
       return;
     }
     if (!emuApp || emuApp.appSecret !== appSecret) {
-      res.status(400).json({ code: 'invalidClientIdOrSecret', message: '无效的clientId或者clientSecret', requestid: newId('') });
+      res.status(400).json({
+        code: 'invalidClientIdOrSecret',
+        message: '无效的clientId或者clientSecret',
+        requestid: newId(''),
+      });
       return;
     }
     res.json({ accessToken: issueToken(appKey), expireIn: TOKEN_TTL_S });
@@ -429,13 +518,22 @@ export async function createEmulator(
       res.json({ errcode: 40089, errmsg: '不合法的appKey或appSecret' });
       return;
     }
-    res.json({ errcode: 0, errmsg: 'ok', access_token: issueToken(appKey), expires_in: TOKEN_TTL_S });
+    res.json({
+      errcode: 0,
+      errmsg: 'ok',
+      access_token: issueToken(appKey),
+      expires_in: TOKEN_TTL_S,
+    });
   });
 
   // robot messages
   function parseMsgParam(raw: unknown): Record<string, unknown> {
     if (typeof raw !== 'string') {
-      throw new ApiError(400, 'InvalidParameter', 'msgParam must be a JSON string');
+      throw new ApiError(
+        400,
+        'InvalidParameter',
+        'msgParam must be a JSON string',
+      );
     }
     try {
       return JSON.parse(raw);
@@ -444,74 +542,119 @@ export async function createEmulator(
     }
   }
   function checkRobot(emuApp: EmuApp, robotCode: string) {
-    const isGroupBot = [...state.templates.values()].some(t => t.botId === robotCode && t.corpId === emuApp.corpId);
+    const isGroupBot = [...state.templates.values()].some(
+      t => t.botId === robotCode && t.corpId === emuApp.corpId,
+    );
     if (robotCode !== emuApp.appKey && !isGroupBot) {
-      throw new ApiError(400, 'robot.not.exist', `robotCode ${robotCode} 不存在`);
+      throw new ApiError(
+        400,
+        'robot.not.exist',
+        `robotCode ${robotCode} 不存在`,
+      );
     }
   }
-  newApi('post', '/v1.0/robot/oToMessages/batchSend', 'robot.oToMessages.batchSend', (req, emuApp) => {
-    const body = req.body ?? {};
-    requireFields(body, ['robotCode', 'userIds', 'msgKey', 'msgParam']);
-    requirePermission(emuApp, 'qyapi_robot_sendmsg');
-    checkRobot(emuApp, body.robotCode);
-    if (!Array.isArray(body.userIds) || body.userIds.length === 0) {
-      throw new ApiError(400, 'InvalidParameter', 'userIds must be a non-empty array');
-    }
-    if (body.userIds.length > 20) {
-      throw new ApiError(400, 'InvalidParameter.UserIds.Exceed', 'userIds 最多 20 个');
-    }
-    const msgParam = parseMsgParam(body.msgParam);
-    const invalid: string[] = [];
-    for (const userId of body.userIds) {
-      const user = state.users.get(userId);
-      if (!user || user.corpId !== emuApp.corpId) {
-        invalid.push(userId);
-        continue;
+  newApi(
+    'post',
+    '/v1.0/robot/oToMessages/batchSend',
+    'robot.oToMessages.batchSend',
+    (req, emuApp) => {
+      const body = req.body ?? {};
+      requireFields(body, ['robotCode', 'userIds', 'msgKey', 'msgParam']);
+      requirePermission(emuApp, 'qyapi_robot_sendmsg');
+      checkRobot(emuApp, body.robotCode);
+      if (!Array.isArray(body.userIds) || body.userIds.length === 0) {
+        throw new ApiError(
+          400,
+          'InvalidParameter',
+          'userIds must be a non-empty array',
+        );
+      }
+      if (body.userIds.length > 20) {
+        throw new ApiError(
+          400,
+          'InvalidParameter.UserIds.Exceed',
+          'userIds 最多 20 个',
+        );
+      }
+      const msgParam = parseMsgParam(body.msgParam);
+      const invalid: string[] = [];
+      for (const userId of body.userIds) {
+        const user = state.users.get(userId);
+        if (!user || user.corpId !== emuApp.corpId) {
+          invalid.push(userId);
+          continue;
+        }
+        state.messages.push({
+          id: newId('m'),
+          appKey: emuApp.appKey,
+          space: 'user',
+          userId,
+          robotCode: body.robotCode,
+          msgKey: body.msgKey,
+          msgParam,
+          at: now(),
+        });
+      }
+      return {
+        processQueryKey: newId('pqk'),
+        invalidStaffIdList: invalid,
+        flowControlledStaffIdList: [],
+      };
+    },
+  );
+  newApi(
+    'post',
+    '/v1.0/robot/groupMessages/send',
+    'robot.groupMessages.send',
+    (req, emuApp) => {
+      const body = req.body ?? {};
+      requireFields(body, [
+        'robotCode',
+        'openConversationId',
+        'msgKey',
+        'msgParam',
+      ]);
+      requirePermission(emuApp, 'qyapi_robot_sendmsg');
+      checkRobot(emuApp, body.robotCode);
+      const group = groupOf(body.openConversationId);
+      const robotInGroup =
+        group.coolApps.includes(emuApp.appKey) ||
+        (group.botId !== undefined && group.botId === body.robotCode);
+      if (!robotInGroup) {
+        throw new ApiError(
+          400,
+          'robot.not.in.group',
+          '机器人不在群内（请先在群中安装酷应用）',
+        );
       }
       state.messages.push({
         id: newId('m'),
         appKey: emuApp.appKey,
-        space: 'user',
-        userId,
+        space: 'group',
+        openConversationId: group.openConversationId,
         robotCode: body.robotCode,
         msgKey: body.msgKey,
-        msgParam,
+        msgParam: parseMsgParam(body.msgParam),
         at: now(),
       });
-    }
-    return { processQueryKey: newId('pqk'), invalidStaffIdList: invalid, flowControlledStaffIdList: [] };
-  });
-  newApi('post', '/v1.0/robot/groupMessages/send', 'robot.groupMessages.send', (req, emuApp) => {
-    const body = req.body ?? {};
-    requireFields(body, ['robotCode', 'openConversationId', 'msgKey', 'msgParam']);
-    requirePermission(emuApp, 'qyapi_robot_sendmsg');
-    checkRobot(emuApp, body.robotCode);
-    const group = groupOf(body.openConversationId);
-    const robotInGroup =
-      group.coolApps.includes(emuApp.appKey) || (group.botId !== undefined && group.botId === body.robotCode);
-    if (!robotInGroup) {
-      throw new ApiError(400, 'robot.not.in.group', '机器人不在群内（请先在群中安装酷应用）');
-    }
-    state.messages.push({
-      id: newId('m'),
-      appKey: emuApp.appKey,
-      space: 'group',
-      openConversationId: group.openConversationId,
-      robotCode: body.robotCode,
-      msgKey: body.msgKey,
-      msgParam: parseMsgParam(body.msgParam),
-      at: now(),
-    });
-    return { processQueryKey: newId('pqk') };
-  });
+      return { processQueryKey: newId('pqk') };
+    },
+  );
 
   /**
    * A group card is posted by a robot that is in the group: the app's own
    * robot where its Cool App is installed, or the scene group's template bot
    * (`imGroupOpenDeliverModel.robotCode`).
    */
-  function deliverTo(emuApp: EmuApp, openSpaceId: string, groupRobotCode?: string) {
-    const spaces = openSpaceId.replace(/^dtv1\.card\/\//, '').split(';').filter(Boolean);
+  function deliverTo(
+    emuApp: EmuApp,
+    openSpaceId: string,
+    groupRobotCode?: string,
+  ) {
+    const spaces = openSpaceId
+      .replace(/^dtv1\.card\/\//, '')
+      .split(';')
+      .filter(Boolean);
     return spaces.map(space => {
       const [type, id] = space.split('.', 2) as [string, string];
       if (type === 'IM_GROUP') {
@@ -520,156 +663,288 @@ export async function createEmulator(
         const ok =
           !!group &&
           group.corpId === emuApp.corpId &&
-          ((robot === emuApp.appKey && group.coolApps.includes(emuApp.appKey)) || (group.botId !== undefined && group.botId === robot));
-        return { spaceType: type, spaceId: id, success: ok, errorMsg: ok ? undefined : 'robot not in group', carrierId: newId('c') };
+          ((robot === emuApp.appKey &&
+            group.coolApps.includes(emuApp.appKey)) ||
+            (group.botId !== undefined && group.botId === robot));
+        return {
+          spaceType: type,
+          spaceId: id,
+          success: ok,
+          errorMsg: ok ? undefined : 'robot not in group',
+          carrierId: newId('c'),
+        };
       }
       if (type === 'IM_ROBOT') {
         const user = state.users.get(id);
         const ok = !!user && user.corpId === emuApp.corpId;
-        return { spaceType: type, spaceId: id, success: ok, errorMsg: ok ? undefined : 'user not found', carrierId: newId('c') };
+        return {
+          spaceType: type,
+          spaceId: id,
+          success: ok,
+          errorMsg: ok ? undefined : 'user not found',
+          carrierId: newId('c'),
+        };
       }
-      return { spaceType: type, spaceId: id, success: false, errorMsg: 'unsupported space', carrierId: '' };
+      return {
+        spaceType: type,
+        spaceId: id,
+        success: false,
+        errorMsg: 'unsupported space',
+        carrierId: '',
+      };
     });
   }
 
   // interactive cards
-  newApi('post', '/v1.0/card/instances/createAndDeliver', 'card.instances.createAndDeliver', (req, emuApp) => {
-    const body = req.body ?? {};
-    requireFields(body, ['cardTemplateId', 'outTrackId', 'openSpaceId']);
-    const groupRobotCode = body.imGroupOpenDeliverModel?.robotCode;
-    const deliverResults = deliverTo(emuApp, String(body.openSpaceId), groupRobotCode);
-    const delivered = deliverResults.filter(r => r.success).map(r => `${r.spaceType}.${r.spaceId}`);
-    const existing = state.cards.get(body.outTrackId);
-    const cardParamMap = { ...(body.cardData?.cardParamMap ?? {}) };
-    const card: EmuCard = existing ?? {
-      outTrackId: body.outTrackId,
-      appKey: emuApp.appKey,
-      cardTemplateId: body.cardTemplateId,
-      callbackType: body.callbackType ?? 'STREAM',
-      callbackRouteKey: body.callbackRouteKey,
-      groupRobotCode,
-      cardParamMap,
-      spaces: [],
-      atUserIds: [],
-      history: [],
-      createdAt: now(),
-      updatedAt: now(),
-    };
-    card.spaces = [...new Set([...card.spaces, ...delivered])];
-    card.atUserIds = body.imGroupOpenDeliverModel?.atUserIds
-      ? Object.keys(body.imGroupOpenDeliverModel.atUserIds)
-      : card.atUserIds;
-    if (existing) {
-      card.cardParamMap = { ...card.cardParamMap, ...cardParamMap };
+  newApi(
+    'post',
+    '/v1.0/card/instances/createAndDeliver',
+    'card.instances.createAndDeliver',
+    (req, emuApp) => {
+      const body = req.body ?? {};
+      requireFields(body, ['cardTemplateId', 'outTrackId', 'openSpaceId']);
+      const groupRobotCode = body.imGroupOpenDeliverModel?.robotCode;
+      const deliverResults = deliverTo(
+        emuApp,
+        String(body.openSpaceId),
+        groupRobotCode,
+      );
+      const delivered = deliverResults
+        .filter(r => r.success)
+        .map(r => `${r.spaceType}.${r.spaceId}`);
+      const existing = state.cards.get(body.outTrackId);
+      const cardParamMap = { ...(body.cardData?.cardParamMap ?? {}) };
+      const card: EmuCard = existing ?? {
+        outTrackId: body.outTrackId,
+        appKey: emuApp.appKey,
+        cardTemplateId: body.cardTemplateId,
+        callbackType: body.callbackType ?? 'STREAM',
+        callbackRouteKey: body.callbackRouteKey,
+        groupRobotCode,
+        cardParamMap,
+        spaces: [],
+        atUserIds: [],
+        history: [],
+        createdAt: now(),
+        updatedAt: now(),
+      };
+      card.spaces = [...new Set([...card.spaces, ...delivered])];
+      card.atUserIds = body.imGroupOpenDeliverModel?.atUserIds
+        ? Object.keys(body.imGroupOpenDeliverModel.atUserIds)
+        : card.atUserIds;
+      if (existing) {
+        card.cardParamMap = { ...card.cardParamMap, ...cardParamMap };
+        card.updatedAt = now();
+      }
+      card.history.push({ at: now(), cardParamMap: { ...card.cardParamMap } });
+      state.cards.set(card.outTrackId, card);
+      return {
+        success: true,
+        result: { outTrackId: body.outTrackId, deliverResults },
+      };
+    },
+  );
+  newApi(
+    'post',
+    '/v1.0/card/instances/deliver',
+    'card.instances.deliver',
+    (req, emuApp) => {
+      const body = req.body ?? {};
+      requireFields(body, ['outTrackId', 'openSpaceId']);
+      const card = state.cards.get(body.outTrackId);
+      if (!card || card.appKey !== emuApp.appKey) {
+        throw new ApiError(
+          400,
+          'card.not.exist',
+          `卡片 ${body.outTrackId} 不存在`,
+        );
+      }
+      const results = deliverTo(
+        emuApp,
+        String(body.openSpaceId),
+        body.imGroupOpenDeliverModel?.robotCode,
+      );
+      card.spaces = [
+        ...new Set([
+          ...card.spaces,
+          ...results
+            .filter(r => r.success)
+            .map(r => `${r.spaceType}.${r.spaceId}`),
+        ]),
+      ];
+      if (body.imGroupOpenDeliverModel?.atUserIds) {
+        card.atUserIds = [
+          ...new Set([
+            ...card.atUserIds,
+            ...Object.keys(body.imGroupOpenDeliverModel.atUserIds),
+          ]),
+        ];
+      }
+      return { success: true, result: results };
+    },
+  );
+  newApi(
+    'put',
+    '/v1.0/card/instances',
+    'card.instances.update',
+    (req, emuApp) => {
+      const body = req.body ?? {};
+      requireFields(body, ['outTrackId']);
+      const card = state.cards.get(body.outTrackId);
+      if (!card || card.appKey !== emuApp.appKey) {
+        throw new ApiError(
+          400,
+          'card.not.exist',
+          `卡片 ${body.outTrackId} 不存在`,
+        );
+      }
+      const update = body.cardData?.cardParamMap ?? {};
+      card.cardParamMap =
+        body.cardUpdateOptions?.updateCardDataByKey === false
+          ? { ...update }
+          : { ...card.cardParamMap, ...update };
       card.updatedAt = now();
-    }
-    card.history.push({ at: now(), cardParamMap: { ...card.cardParamMap } });
-    state.cards.set(card.outTrackId, card);
-    return { success: true, result: { outTrackId: body.outTrackId, deliverResults } };
-  });
-  newApi('post', '/v1.0/card/instances/deliver', 'card.instances.deliver', (req, emuApp) => {
-    const body = req.body ?? {};
-    requireFields(body, ['outTrackId', 'openSpaceId']);
-    const card = state.cards.get(body.outTrackId);
-    if (!card || card.appKey !== emuApp.appKey) {
-      throw new ApiError(400, 'card.not.exist', `卡片 ${body.outTrackId} 不存在`);
-    }
-    const results = deliverTo(emuApp, String(body.openSpaceId), body.imGroupOpenDeliverModel?.robotCode);
-    card.spaces = [...new Set([...card.spaces, ...results.filter(r => r.success).map(r => `${r.spaceType}.${r.spaceId}`)])];
-    if (body.imGroupOpenDeliverModel?.atUserIds) {
-      card.atUserIds = [...new Set([...card.atUserIds, ...Object.keys(body.imGroupOpenDeliverModel.atUserIds)])];
-    }
-    return { success: true, result: results };
-  });
-  newApi('put', '/v1.0/card/instances', 'card.instances.update', (req, emuApp) => {
-    const body = req.body ?? {};
-    requireFields(body, ['outTrackId']);
-    const card = state.cards.get(body.outTrackId);
-    if (!card || card.appKey !== emuApp.appKey) {
-      throw new ApiError(400, 'card.not.exist', `卡片 ${body.outTrackId} 不存在`);
-    }
-    const update = body.cardData?.cardParamMap ?? {};
-    card.cardParamMap = body.cardUpdateOptions?.updateCardDataByKey === false
-      ? { ...update }
-      : { ...card.cardParamMap, ...update };
-    card.updatedAt = now();
-    card.history.push({ at: now(), cardParamMap: { ...card.cardParamMap } });
-    return { success: true, result: true };
-  });
-  newApi('post', '/v1.0/card/callbacks/register', 'card.callbacks.register', (req, emuApp) => {
-    const body = req.body ?? {};
-    requireFields(body, ['callbackRouteKey', 'callbackUrl']);
-    emuApp.cardCallbackRouteKey = body.callbackRouteKey;
-    emuApp.cardCallbackUrl = body.callbackUrl;
-    emuApp.cardApiSecret = body.apiSecret ?? crypto.randomBytes(16).toString('hex');
-    return { success: true, result: { callbackUrl: body.callbackUrl, apiSecret: emuApp.cardApiSecret } };
-  });
+      card.history.push({ at: now(), cardParamMap: { ...card.cardParamMap } });
+      return { success: true, result: true };
+    },
+  );
+  newApi(
+    'post',
+    '/v1.0/card/callbacks/register',
+    'card.callbacks.register',
+    (req, emuApp) => {
+      const body = req.body ?? {};
+      requireFields(body, ['callbackRouteKey', 'callbackUrl']);
+      emuApp.cardCallbackRouteKey = body.callbackRouteKey;
+      emuApp.cardCallbackUrl = body.callbackUrl;
+      emuApp.cardApiSecret =
+        body.apiSecret ?? crypto.randomBytes(16).toString('hex');
+      return {
+        success: true,
+        result: {
+          callbackUrl: body.callbackUrl,
+          apiSecret: emuApp.cardApiSecret,
+        },
+      };
+    },
+  );
 
   // group info (normal groups, where the Cool App is installed)
-  newApi('post', '/v1.0/im/sceneGroups/query', 'im.sceneGroups.query', (req, emuApp) => {
-    requireFields(req.body, ['openConversationId']);
-    requirePermission(emuApp, 'qyapi_chat_read');
-    const group = groupOf(req.body.openConversationId);
-    if (group.corpId !== emuApp.corpId) throw new ApiError(403, 'Forbidden', '无权访问该群');
-    return {
-      openConversationId: group.openConversationId,
-      title: group.title,
-      ownerStaffId: group.ownerUserId,
-      memberAmount: group.members.length,
-      icon: '',
-    };
-  });
+  newApi(
+    'post',
+    '/v1.0/im/sceneGroups/query',
+    'im.sceneGroups.query',
+    (req, emuApp) => {
+      requireFields(req.body, ['openConversationId']);
+      requirePermission(emuApp, 'qyapi_chat_read');
+      const group = groupOf(req.body.openConversationId);
+      if (group.corpId !== emuApp.corpId)
+        throw new ApiError(403, 'Forbidden', '无权访问该群');
+      return {
+        openConversationId: group.openConversationId,
+        title: group.title,
+        ownerStaffId: group.ownerUserId,
+        memberAmount: group.members.length,
+        icon: '',
+      };
+    },
+  );
 
   // scene groups (war rooms)
   const split = (v: unknown) =>
-    (Array.isArray(v) ? v : String(v ?? '').split(',')).map(s => String(s).trim()).filter(Boolean);
-  oldApi('/topapi/im/chat/scenegroup/create', 'im.chat.scenegroup.create', (req, emuApp) => {
-    const body = req.body ?? {};
-    requireFields(body, ['title', 'template_id', 'owner_user_id']);
-    requirePermission(emuApp, 'qyapi_chat_manage');
-    const template = state.templates.get(body.template_id);
-    if (!template || template.corpId !== emuApp.corpId) {
-      throw new ApiError(400, 'template.not.found', `群模板 ${body.template_id} 不存在或未启用`, 4000003);
-    }
-    if (body.uuid) {
-      const existing = [...state.groups.values()].find(g => g.uuid === body.uuid && g.corpId === emuApp.corpId);
-      if (existing) {
-        return { success: true, result: { open_conversation_id: existing.openConversationId, chat_id: existing.chatId } };
+    (Array.isArray(v) ? v : String(v ?? '').split(','))
+      .map(s => String(s).trim())
+      .filter(Boolean);
+  oldApi(
+    '/topapi/im/chat/scenegroup/create',
+    'im.chat.scenegroup.create',
+    (req, emuApp) => {
+      const body = req.body ?? {};
+      requireFields(body, ['title', 'template_id', 'owner_user_id']);
+      requirePermission(emuApp, 'qyapi_chat_manage');
+      const template = state.templates.get(body.template_id);
+      if (!template || template.corpId !== emuApp.corpId) {
+        throw new ApiError(
+          400,
+          'template.not.found',
+          `群模板 ${body.template_id} 不存在或未启用`,
+          4000003,
+        );
       }
-    }
-    const members = new Set([body.owner_user_id, ...split(body.user_ids)]);
-    for (const userId of members) {
-      if (!state.users.has(userId)) throw new ApiError(400, 'user.not.found', `用户 ${userId} 不存在`, 60121);
-    }
-    const group: EmuGroup = {
-      corpId: emuApp.corpId,
-      openConversationId: newId('cid'),
-      chatId: newId('chat'),
-      title: String(body.title),
-      ownerUserId: body.owner_user_id,
-      members: [...members],
-      coolApps: [],
-      templateId: template.templateId,
-      botId: template.botId,
-      uuid: body.uuid,
-    };
-    state.groups.set(group.openConversationId, group);
-    return { success: true, result: { open_conversation_id: group.openConversationId, chat_id: group.chatId } };
-  });
+      if (body.uuid) {
+        const existing = [...state.groups.values()].find(
+          g => g.uuid === body.uuid && g.corpId === emuApp.corpId,
+        );
+        if (existing) {
+          return {
+            success: true,
+            result: {
+              open_conversation_id: existing.openConversationId,
+              chat_id: existing.chatId,
+            },
+          };
+        }
+      }
+      const members = new Set([body.owner_user_id, ...split(body.user_ids)]);
+      for (const userId of members) {
+        if (!state.users.has(userId))
+          throw new ApiError(
+            400,
+            'user.not.found',
+            `用户 ${userId} 不存在`,
+            60121,
+          );
+      }
+      const group: EmuGroup = {
+        corpId: emuApp.corpId,
+        openConversationId: newId('cid'),
+        chatId: newId('chat'),
+        title: String(body.title),
+        ownerUserId: body.owner_user_id,
+        members: [...members],
+        coolApps: [],
+        templateId: template.templateId,
+        botId: template.botId,
+        uuid: body.uuid,
+      };
+      state.groups.set(group.openConversationId, group);
+      return {
+        success: true,
+        result: {
+          open_conversation_id: group.openConversationId,
+          chat_id: group.chatId,
+        },
+      };
+    },
+  );
   const memberChange = (add: boolean) => (req: Request, emuApp: EmuApp) => {
     requireFields(req.body, ['open_conversation_id', 'user_ids']);
     requirePermission(emuApp, 'qyapi_chat_manage');
     const group = groupOf(req.body.open_conversation_id);
     for (const userId of split(req.body.user_ids)) {
-      if (!state.users.has(userId)) throw new ApiError(400, 'user.not.found', `用户 ${userId} 不存在`, 60121);
+      if (!state.users.has(userId))
+        throw new ApiError(
+          400,
+          'user.not.found',
+          `用户 ${userId} 不存在`,
+          60121,
+        );
       group.members = add
         ? [...new Set([...group.members, userId])]
         : group.members.filter(m => m !== userId);
     }
     return { success: true };
   };
-  oldApi('/topapi/im/chat/scenegroup/member/add', 'im.chat.scenegroup.member.add', memberChange(true));
-  oldApi('/topapi/im/chat/scenegroup/member/delete', 'im.chat.scenegroup.member.delete', memberChange(false));
+  oldApi(
+    '/topapi/im/chat/scenegroup/member/add',
+    'im.chat.scenegroup.member.add',
+    memberChange(true),
+  );
+  oldApi(
+    '/topapi/im/chat/scenegroup/member/delete',
+    'im.chat.scenegroup.member.delete',
+    memberChange(false),
+  );
   oldApi('/topapi/im/chat/scenegroup/get', 'im.chat.scenegroup.get', req => {
     requireFields(req.body, ['open_conversation_id']);
     const group = groupOf(req.body.open_conversation_id);
@@ -681,7 +956,9 @@ export async function createEmulator(
         title: group.title,
         owner_staff_id: group.ownerUserId,
         template_id: group.templateId,
-        group_url: `dingtalk://dingtalkclient/page/link?url=${encodeURIComponent(`${baseUrl}/#group/${group.openConversationId}`)}`,
+        group_url: `dingtalk://dingtalkclient/page/link?url=${encodeURIComponent(
+          `${baseUrl}/#group/${group.openConversationId}`,
+        )}`,
       },
     };
   });
@@ -690,7 +967,9 @@ export async function createEmulator(
   oldApi('/topapi/v2/user/getbymobile', 'user.getbymobile', (req, emuApp) => {
     requireFields(req.body, ['mobile']);
     requirePermission(emuApp, 'qyapi_get_member_by_mobile');
-    const user = [...state.users.values()].find(u => u.mobile === String(req.body.mobile) && u.corpId === emuApp.corpId);
+    const user = [...state.users.values()].find(
+      u => u.mobile === String(req.body.mobile) && u.corpId === emuApp.corpId,
+    );
     if (!user) throw new ApiError(400, 'user.not.found', '找不到该用户', 60121);
     return { result: { userid: user.userId } };
   });
@@ -702,30 +981,68 @@ export async function createEmulator(
     }
     state.authCodes.delete(String(req.body.code));
     const user = state.users.get(entry.userId)!;
-    return { result: { userid: user.userId, unionid: user.unionId, name: user.name, sys: false, sys_level: 0 } };
+    return {
+      result: {
+        userid: user.userId,
+        unionid: user.unionId,
+        name: user.name,
+        sys: false,
+        sys_level: 0,
+      },
+    };
   });
   // web OAuth (login with DingTalk in a browser)
   app.post('/v1.0/oauth2/userAccessToken', (req, res) => {
     const { clientId, clientSecret, code } = req.body ?? {};
     const emuApp = clientId ? state.apps.get(clientId) : undefined;
     const entry = code ? state.authCodes.get(code) : undefined;
-    if (!emuApp || emuApp.appSecret !== clientSecret || !entry || entry.appKey !== clientId) {
-      res.status(400).json({ code: 'invalidCode', message: '无效的授权码', requestid: newId('') });
+    if (
+      !emuApp ||
+      emuApp.appSecret !== clientSecret ||
+      !entry ||
+      entry.appKey !== clientId
+    ) {
+      res.status(400).json({
+        code: 'invalidCode',
+        message: '无效的授权码',
+        requestid: newId(''),
+      });
       return;
     }
     state.authCodes.delete(code);
     const token = crypto.randomBytes(16).toString('hex');
-    state.tokens.set(token, { appKey: clientId, expiresAt: now() + TOKEN_TTL_S * 1000, user: entry.userId });
-    res.json({ accessToken: token, refreshToken: crypto.randomBytes(16).toString('hex'), expireIn: TOKEN_TTL_S, corpId: emuApp.corpId });
+    state.tokens.set(token, {
+      appKey: clientId,
+      expiresAt: now() + TOKEN_TTL_S * 1000,
+      user: entry.userId,
+    });
+    res.json({
+      accessToken: token,
+      refreshToken: crypto.randomBytes(16).toString('hex'),
+      expireIn: TOKEN_TTL_S,
+      corpId: emuApp.corpId,
+    });
   });
   app.get('/v1.0/contact/users/me', (req, res) => {
-    const entry = state.tokens.get(req.header('x-acs-dingtalk-access-token') ?? '');
+    const entry = state.tokens.get(
+      req.header('x-acs-dingtalk-access-token') ?? '',
+    );
     const user = entry?.user ? state.users.get(entry.user) : undefined;
     if (!user || entry!.expiresAt <= now()) {
-      res.status(401).json({ code: 'InvalidAuthentication', message: '不合法的access_token', requestid: newId('') });
+      res.status(401).json({
+        code: 'InvalidAuthentication',
+        message: '不合法的access_token',
+        requestid: newId(''),
+      });
       return;
     }
-    res.json({ nick: user.name, unionId: user.unionId, openId: user.unionId, mobile: user.mobile, stateCode: '86' });
+    res.json({
+      nick: user.name,
+      unionId: user.unionId,
+      openId: user.unionId,
+      mobile: user.mobile,
+      stateCode: '86',
+    });
   });
 
   // stream mode: connection ticket
@@ -733,7 +1050,11 @@ export async function createEmulator(
     const { clientId, clientSecret } = req.body ?? {};
     const emuApp = clientId ? state.apps.get(clientId) : undefined;
     if (!emuApp || emuApp.appSecret !== clientSecret) {
-      res.status(401).json({ code: 'InvalidAuthentication', message: '无效的clientId或者clientSecret', requestid: newId('') });
+      res.status(401).json({
+        code: 'InvalidAuthentication',
+        message: '无效的clientId或者clientSecret',
+        requestid: newId(''),
+      });
       return;
     }
     const ticket = crypto.randomBytes(16).toString('hex');
@@ -743,10 +1064,18 @@ export async function createEmulator(
 
   // ---- event push ------------------------------------------------------------
 
-  async function pushHttp(emuApp: EmuApp, event: Record<string, unknown>): Promise<PushResult> {
+  async function pushHttp(
+    emuApp: EmuApp,
+    event: Record<string, unknown>,
+  ): Promise<PushResult> {
     const eventType = String(event.EventType);
     if (!emuApp.eventUrl) {
-      return { delivered: false, attempts: 0, transport: 'http', error: 'no event subscription URL' };
+      return {
+        delivered: false,
+        attempts: 0,
+        transport: 'http',
+        error: 'no event subscription URL',
+      };
     }
     const payload = JSON.stringify(event);
     let attempts = 0;
@@ -763,7 +1092,14 @@ export async function createEmulator(
       url.searchParams.set('msg_signature', sig);
       url.searchParams.set('timestamp', timestamp);
       url.searchParams.set('nonce', nonce);
-      const entry = { appKey: emuApp.appKey, eventType, url: emuApp.eventUrl, attempt: attempts, ok: false, at: now() } as EmulatorState['pushLog'][number];
+      const entry = {
+        appKey: emuApp.appKey,
+        eventType,
+        url: emuApp.eventUrl,
+        attempt: attempts,
+        ok: false,
+        at: now(),
+      } as EmulatorState['pushLog'][number];
       state.pushLog.push(entry);
       try {
         const res = await fetch(url, {
@@ -778,9 +1114,15 @@ export async function createEmulator(
           res.status === 200 &&
           reply &&
           typeof reply.encrypt === 'string' &&
-          signature(emuApp.token, String(reply.timeStamp), String(reply.nonce), reply.encrypt) === reply.msg_signature &&
+          signature(
+            emuApp.token,
+            String(reply.timeStamp),
+            String(reply.nonce),
+            reply.encrypt,
+          ) === reply.msg_signature &&
           decryptFrom(emuApp.aesKey, reply.encrypt)?.message === 'success' &&
-          decryptFrom(emuApp.aesKey, reply.encrypt)?.receiverId === emuApp.appKey;
+          decryptFrom(emuApp.aesKey, reply.encrypt)?.receiverId ===
+            emuApp.appKey;
         if (verified) {
           entry.ok = true;
           return { delivered: true, attempts, transport: 'http' };
@@ -790,7 +1132,9 @@ export async function createEmulator(
         lastError = String((e as Error).message ?? e);
       }
       entry.error = lastError;
-      log(`push ${eventType} to ${emuApp.eventUrl} failed (attempt ${attempts}): ${lastError}`);
+      log(
+        `push ${eventType} to ${emuApp.eventUrl} failed (attempt ${attempts}): ${lastError}`,
+      );
     }
     return { delivered: false, attempts, transport: 'http', error: lastError };
   }
@@ -810,7 +1154,10 @@ export async function createEmulator(
     });
   }
 
-  async function pushStream(emuApp: EmuApp, event: Record<string, unknown>): Promise<PushResult> {
+  async function pushStream(
+    emuApp: EmuApp,
+    event: Record<string, unknown>,
+  ): Promise<PushResult> {
     const { EventType, ...data } = event;
     const eventId = newId('evt');
     const frame = {
@@ -835,7 +1182,9 @@ export async function createEmulator(
     const connected = (streams.get(emuApp.appKey)?.size ?? 0) > 0;
     const result = await Promise.race([
       acked,
-      new Promise<false>(r => setTimeout(() => r(false), pushTimeoutMs).unref()),
+      new Promise<false>(r =>
+        setTimeout(() => r(false), pushTimeoutMs).unref(),
+      ),
     ]);
     return {
       delivered: result,
@@ -850,8 +1199,13 @@ export async function createEmulator(
     return connected ? 'not acknowledged yet' : 'no stream connection; queued';
   }
 
-  function push(emuApp: EmuApp, event: Record<string, unknown>): Promise<PushResult> {
-    return emuApp.transport === 'stream' ? pushStream(emuApp, event) : pushHttp(emuApp, event);
+  function push(
+    emuApp: EmuApp,
+    event: Record<string, unknown>,
+  ): Promise<PushResult> {
+    return emuApp.transport === 'stream'
+      ? pushStream(emuApp, event)
+      : pushHttp(emuApp, event);
   }
 
   // ---- stream gateway (WebSocket) -------------------------------------------
@@ -860,7 +1214,12 @@ export async function createEmulator(
     return {
       specVersion: '1.0',
       type: 'SYSTEM',
-      headers: { contentType: 'application/json', messageId: newId('msg'), time: String(now()), topic },
+      headers: {
+        contentType: 'application/json',
+        messageId: newId('msg'),
+        time: String(now()),
+        topic,
+      },
       data: JSON.stringify(data),
     };
   }
@@ -919,9 +1278,14 @@ export async function createEmulator(
       return { corpId };
     },
     createApp(req) {
-      if (!state.corps.has(req.corpId)) control.createCorp({ corpId: req.corpId });
+      if (!state.corps.has(req.corpId))
+        control.createCorp({ corpId: req.corpId });
       if (!/^[A-Za-z0-9+/]{43}$/.test(req.aesKey)) {
-        throw new ApiError(400, 'InvalidParameter', 'aesKey must be 43 base64 characters');
+        throw new ApiError(
+          400,
+          'InvalidParameter',
+          'aesKey must be 43 base64 characters',
+        );
       }
       const created: EmuApp = {
         agentId: '1',
@@ -1010,16 +1374,25 @@ export async function createEmulator(
     },
     issueAuthCode({ appKey, userId }) {
       appOf(appKey);
-      if (!state.users.has(userId)) throw new ApiError(404, 'user.not.found', `unknown user ${userId}`);
+      if (!state.users.has(userId))
+        throw new ApiError(404, 'user.not.found', `unknown user ${userId}`);
       const code = crypto.randomBytes(12).toString('hex');
-      state.authCodes.set(code, { appKey, userId, expiresAt: now() + 5 * 60_000 });
+      state.authCodes.set(code, {
+        appKey,
+        userId,
+        expiresAt: now() + 5 * 60_000,
+      });
       return { code };
     },
     async clickCardButton({ outTrackId, userId, actionId, params }) {
       const card = state.cards.get(outTrackId);
-      if (!card) throw new ApiError(404, 'card.not.exist', `unknown card ${outTrackId}`);
+      if (!card)
+        throw new ApiError(404, 'card.not.exist', `unknown card ${outTrackId}`);
       const emuApp = appOf(card.appKey);
-      const space = card.spaces.find(s => s === `IM_ROBOT.${userId}`) ?? card.spaces.find(s => s.startsWith('IM_GROUP.')) ?? '';
+      const space =
+        card.spaces.find(s => s === `IM_ROBOT.${userId}`) ??
+        card.spaces.find(s => s.startsWith('IM_GROUP.')) ??
+        '';
       const [spaceType, spaceId] = space.split('.', 2);
       const body = {
         outTrackId,
@@ -1029,8 +1402,12 @@ export async function createEmulator(
         type: 'actionCallback',
         spaceType,
         spaceId,
-        content: JSON.stringify({ cardPrivateData: { actionIds: [actionId], params: params ?? {} } }),
-        value: JSON.stringify({ cardPrivateData: { actionIds: [actionId], params: params ?? {} } }),
+        content: JSON.stringify({
+          cardPrivateData: { actionIds: [actionId], params: params ?? {} },
+        }),
+        value: JSON.stringify({
+          cardPrivateData: { actionIds: [actionId], params: params ?? {} },
+        }),
       };
       let status = 0;
       let response: any;
@@ -1049,13 +1426,19 @@ export async function createEmulator(
         };
         const data = await Promise.race([
           sendFrame(emuApp.appKey, frame),
-          new Promise(r => setTimeout(() => r(undefined), pushTimeoutMs).unref()),
+          new Promise(r =>
+            setTimeout(() => r(undefined), pushTimeoutMs).unref(),
+          ),
         ]);
         status = data === undefined ? 504 : 200;
         response = (data as any)?.response ?? data;
       } else {
         if (!emuApp.cardCallbackUrl) {
-          throw new ApiError(409, 'callback.not.registered', 'the app registered no card callback URL');
+          throw new ApiError(
+            409,
+            'callback.not.registered',
+            'the app registered no card callback URL',
+          );
         }
         const res = await fetch(emuApp.cardCallbackUrl, {
           method: 'POST',
@@ -1070,7 +1453,10 @@ export async function createEmulator(
       if (status === 200 && update && typeof update === 'object') {
         card.cardParamMap = { ...card.cardParamMap, ...update };
         card.updatedAt = now();
-        card.history.push({ at: now(), cardParamMap: { ...card.cardParamMap } });
+        card.history.push({
+          at: now(),
+          cardParamMap: { ...card.cardParamMap },
+        });
       }
       return { status, response };
     },
@@ -1078,7 +1464,8 @@ export async function createEmulator(
       return state.messages.filter(
         m =>
           (!filter.userId || m.userId === filter.userId) &&
-          (!filter.openConversationId || m.openConversationId === filter.openConversationId) &&
+          (!filter.openConversationId ||
+            m.openConversationId === filter.openConversationId) &&
           (!filter.appKey || m.appKey === filter.appKey),
       );
     },
@@ -1086,16 +1473,23 @@ export async function createEmulator(
       return [...state.cards.values()].filter(
         c =>
           (!filter.outTrackId || c.outTrackId === filter.outTrackId) &&
-          (!filter.openConversationId || c.spaces.includes(`IM_GROUP.${filter.openConversationId}`)) &&
+          (!filter.openConversationId ||
+            c.spaces.includes(`IM_GROUP.${filter.openConversationId}`)) &&
           (!filter.userId || c.spaces.includes(`IM_ROBOT.${filter.userId}`)),
       );
     },
     groups(filter = {}) {
-      return [...state.groups.values()].filter(g => !filter.corpId || g.corpId === filter.corpId);
+      return [...state.groups.values()].filter(
+        g => !filter.corpId || g.corpId === filter.corpId,
+      );
     },
     calls(filter = {}) {
       const report: CallsReport = { total: 0, byApp: {} };
-      const appKeys = new Set([...state.calls.keys(), ...state.tokenFetches.keys(), ...state.rejected.keys()]);
+      const appKeys = new Set([
+        ...state.calls.keys(),
+        ...state.tokenFetches.keys(),
+        ...state.rejected.keys(),
+      ]);
       for (const appKey of appKeys) {
         if (filter.appKey && filter.appKey !== appKey) continue;
         const byApi: Record<string, number> = {};
@@ -1124,7 +1518,9 @@ export async function createEmulator(
       faults = [];
     },
     pushLog(filter = {}) {
-      return state.pushLog.filter(p => !filter.appKey || p.appKey === filter.appKey);
+      return state.pushLog.filter(
+        p => !filter.appKey || p.appKey === filter.appKey,
+      );
     },
     disconnectStreams({ appKey, graceful } = {}) {
       let n = 0;
@@ -1137,7 +1533,11 @@ export async function createEmulator(
             continue;
           }
           draining.add(ws);
-          ws.send(JSON.stringify(systemFrame('disconnect', { reason: 'gateway maintenance' })));
+          ws.send(
+            JSON.stringify(
+              systemFrame('disconnect', { reason: 'gateway maintenance' }),
+            ),
+          );
           setTimeout(() => ws.terminate(), graceMs).unref?.();
         }
       }
@@ -1149,7 +1549,9 @@ export async function createEmulator(
         if (appKey && key !== appKey) continue;
         for (const ws of set) {
           if (ws.readyState !== WebSocket.OPEN) continue;
-          const frame = systemFrame('ping', { opaque: crypto.randomBytes(8).toString('hex') });
+          const frame = systemFrame('ping', {
+            opaque: crypto.randomBytes(8).toString('hex'),
+          });
           answers.push(
             new Promise<boolean>(resolve => {
               const timer = setTimeout(() => {
@@ -1212,7 +1614,9 @@ export async function createEmulator(
       res.json(result ?? { ok: true });
     } catch (e) {
       const err = e as ApiError;
-      res.status(err.status && err.status < 500 ? err.status : 400).json({ error: err.message });
+      res
+        .status(err.status && err.status < 500 ? err.status : 400)
+        .json({ error: err.message });
     }
   });
 
@@ -1222,11 +1626,17 @@ export async function createEmulator(
   // eslint-disable-next-line no-restricted-syntax
   const uiDir = path.resolve(__dirname, '..', 'ui');
   app.use('/_emulator/ui', express.static(uiDir));
-  app.get('/_emulator/jsapi-shim.js', (_req, res) => res.sendFile(path.join(uiDir, 'jsapi-shim.js')));
+  app.get('/_emulator/jsapi-shim.js', (_req, res) =>
+    res.sendFile(path.join(uiDir, 'jsapi-shim.js')),
+  );
   app.get('/', (_req, res) => res.sendFile(path.join(uiDir, 'index.html')));
 
   app.use((_req, res) => {
-    res.status(404).json({ code: 'NotFound', message: 'no such DingTalk API in the emulator', requestid: newId('') });
+    res.status(404).json({
+      code: 'NotFound',
+      message: 'no such DingTalk API in the emulator',
+      requestid: newId(''),
+    });
   });
 
   // ---- server ------------------------------------------------------------------
@@ -1245,14 +1655,20 @@ export async function createEmulator(
       return;
     }
     tickets.delete(url.searchParams.get('ticket')!);
-    wss.handleUpgrade(req, socket, head, ws => wss.emit('connection', ws, ticket.appKey));
+    wss.handleUpgrade(req, socket, head, ws =>
+      wss.emit('connection', ws, ticket.appKey),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () =>
+      resolve(),
+    );
   });
   const port = (server.address() as AddressInfo).port;
-  baseUrl = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
+  baseUrl = `http://${
+    options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'
+  }:${port}`;
 
   const handle: EmulatorHandle = {
     baseUrl,

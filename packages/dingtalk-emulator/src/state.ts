@@ -197,7 +197,8 @@ export const DEMO_SEED: EmulatorSeed = {
     {
       corpId: 'dingdemo0000000000',
       appKey: 'dingdemoappkey000000',
-      appSecret: 'demo-app-secret-0000000000000000000000000000000000000000000000',
+      appSecret:
+        'demo-app-secret-0000000000000000000000000000000000000000000000',
       agentId: '3000000001',
       aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
       token: 'demo-signature-token',
@@ -206,9 +207,24 @@ export const DEMO_SEED: EmulatorSeed = {
     },
   ],
   users: [
-    { corpId: 'dingdemo0000000000', userId: 'alice', name: 'Alice Wang', mobile: '13800000001' },
-    { corpId: 'dingdemo0000000000', userId: 'bob', name: 'Bob Li', mobile: '13800000002' },
-    { corpId: 'dingdemo0000000000', userId: 'carol', name: 'Carol Zhang', mobile: '13800000003' },
+    {
+      corpId: 'dingdemo0000000000',
+      userId: 'alice',
+      name: 'Alice Wang',
+      mobile: '13800000001',
+    },
+    {
+      corpId: 'dingdemo0000000000',
+      userId: 'bob',
+      name: 'Bob Li',
+      mobile: '13800000002',
+    },
+    {
+      corpId: 'dingdemo0000000000',
+      userId: 'carol',
+      name: 'Carol Zhang',
+      mobile: '13800000003',
+    },
   ],
   groups: [
     {

@@ -25,7 +25,10 @@
     return fetch(origin + '/_emulator/api/issueAuthCode', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ appKey: query.get('dd_app'), userId: query.get('dd_user') }),
+      body: JSON.stringify({
+        appKey: query.get('dd_app'),
+        userId: query.get('dd_user'),
+      }),
     }).then(function (r) {
       return r.json().then(function (body) {
         if (!r.ok) throw new Error(body.error || 'requestAuthCode failed');
@@ -35,9 +38,13 @@
   }
   window.dd = {
     env: { platform: 'emulator' },
-    ready: function (cb) { cb(); },
+    ready: function (cb) {
+      cb();
+    },
     error: function () {},
-    requestAuthCode: function () { return requestAuthCode(); },
+    requestAuthCode: function () {
+      return requestAuthCode();
+    },
     runtime: {
       permission: {
         requestAuthCode: function (opts) {

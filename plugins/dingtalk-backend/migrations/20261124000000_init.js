@@ -24,7 +24,10 @@ exports.up = async function up(knex) {
     table.string('corp_id', 64).notNullable();
     table.string('agent_id', 32).notNullable();
     table.string('client_id', 64).notNullable().unique();
-    table.text('secrets').notNullable().comment('AES-256-GCM sealed JSON: clientSecret, aesKey, token');
+    table
+      .text('secrets')
+      .notNullable()
+      .comment('AES-256-GCM sealed JSON: clientSecret, aesKey, token');
     table.string('edition', 16).notNullable();
     table.string('transport', 16).notNullable();
     table.string('war_room_template_id', 128);
@@ -38,7 +41,10 @@ exports.up = async function up(knex) {
     table.string('open_conversation_id', 128).notNullable();
     table.string('chat_id', 128);
     table.string('title', 255).notNullable();
-    table.string('title_lower', 255).notNullable().comment('for case-insensitive search on every database');
+    table
+      .string('title_lower', 255)
+      .notNullable()
+      .comment('for case-insensitive search on every database');
     table.boolean('installed').notNullable();
     table.string('installed_at', 32);
     table.string('uninstalled_at', 32);
@@ -48,7 +54,10 @@ exports.up = async function up(knex) {
   });
   await knex.schema.createTable('dingtalk_events', table => {
     table.string('integration_id', 64).notNullable();
-    table.string('event_key', 64).notNullable().comment('sha256 of the decrypted event');
+    table
+      .string('event_key', 64)
+      .notNullable()
+      .comment('sha256 of the decrypted event');
     table.string('event_type', 64).notNullable();
     table.string('status', 16).notNullable();
     table.text('payload').notNullable();

@@ -24,8 +24,14 @@
 exports.up = async function up(knex) {
   await knex.schema.createTable('dingtalk_stream_leases', table => {
     table.string('integration_id', 64).primary();
-    table.string('holder', 64).notNullable().comment('the replica holding the connection');
-    table.bigInteger('expires_at').notNullable().comment('ms since epoch; free after this');
+    table
+      .string('holder', 64)
+      .notNullable()
+      .comment('the replica holding the connection');
+    table
+      .bigInteger('expires_at')
+      .notNullable()
+      .comment('ms since epoch; free after this');
   });
 };
 

@@ -16,9 +16,16 @@
 
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
+import {
+  createEmulator,
+  EmulatorHandle,
+} from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
-import { APP, startDingtalkBackend, INTEGRATION_BODY } from './__testUtils__/backend';
+import {
+  APP,
+  startDingtalkBackend,
+  INTEGRATION_BODY,
+} from './__testUtils__/backend';
 
 const integration = INTEGRATION_BODY;
 
@@ -28,18 +35,28 @@ describe('dingtalk backend, cluster and permissions', () => {
   beforeEach(async () => {
     emu = await createEmulator();
     emu.control.createApp({ ...APP, edition: 'standard' });
-    emu.control.createUser({ corpId: APP.corpId, userId: 'dt1', name: 'One', mobile: '13800000001' });
+    emu.control.createUser({
+      corpId: APP.corpId,
+      userId: 'dt1',
+      name: 'One',
+      mobile: '13800000001',
+    });
   });
   afterEach(() => emu.close());
 
   // Needs a real PostgreSQL (npm test and CI provide one): two replicas on
   // in-memory SQLite cannot share a database.
-  const postgres = databases.eachSupportedId().filter(([id]) => id.startsWith('POSTGRES'));
+  const postgres = databases
+    .eachSupportedId()
+    .filter(([id]) => id.startsWith('POSTGRES'));
 
   /** Two backends on one database, the integration created through the first. */
   async function withTwoReplicas(
     databaseId: Parameters<typeof databases.init>[0],
-    fn: (a: Awaited<ReturnType<typeof startDingtalkBackend>>, b: Awaited<ReturnType<typeof startDingtalkBackend>>) => Promise<void>,
+    fn: (
+      a: Awaited<ReturnType<typeof startDingtalkBackend>>,
+      b: Awaited<ReturnType<typeof startDingtalkBackend>>,
+    ) => Promise<void>,
   ) {
     const knexA = await databases.init(databaseId);
     // a second connection pool to the same database: the other replica
@@ -47,7 +64,10 @@ describe('dingtalk backend, cluster and permissions', () => {
     const a = await startDingtalkBackend({ knex: knexA, emu });
     const b = await startDingtalkBackend({ knex: knexB, emu });
     try {
-      await request(a.server).post('/api/dingtalk/integrations').send(integration).expect(201);
+      await request(a.server)
+        .post('/api/dingtalk/integrations')
+        .send(integration)
+        .expect(201);
       await fn(a, b);
     } finally {
       await a.stop();
@@ -56,52 +76,86 @@ describe('dingtalk backend, cluster and permissions', () => {
     }
   }
 
-  if (postgres.length) it.each(postgres)(
-    'two backends on one %p database stay under 20 QPS together and lose no message',
-    databaseId =>
-      withTwoReplicas(databaseId, async (a, b) => {
-        const group = emu.control.createGroup({ corpId: APP.corpId, title: 'Storm', ownerUserId: 'dt1', memberUserIds: [] });
-        group.coolApps.push(APP.appKey);
-        const sends = Array.from({ length: 200 }, (_, i) =>
-          request((i % 2 ? a : b).server)
-            .post('/api/dingtalk/notify/send')
-            .send({ integrationId: 'acme', groups: [group.openConversationId], message: { type: 'text', content: `alert ${i}` } }),
-        );
-        const results = await Promise.all(sends);
-        expect(results.every(r => r.status === 200 && r.body.results[0].outcome === 'sent')).toBe(true);
-        const calls = emu.control.calls().byApp[APP.appKey];
-        expect(calls.maxPerSecond).toBeLessThanOrEqual(20);
-        expect(calls.rejectedQps).toBe(0);
-        const texts = new Set(emu.control.messages({ openConversationId: group.openConversationId }).map(m => (m.msgParam as any).content));
-        expect(texts.size).toBe(200);
-      }),
-    60_000,
-  );
+  if (postgres.length)
+    it.each(postgres)(
+      'two backends on one %p database stay under 20 QPS together and lose no message',
+      databaseId =>
+        withTwoReplicas(databaseId, async (a, b) => {
+          const group = emu.control.createGroup({
+            corpId: APP.corpId,
+            title: 'Storm',
+            ownerUserId: 'dt1',
+            memberUserIds: [],
+          });
+          group.coolApps.push(APP.appKey);
+          const sends = Array.from({ length: 200 }, (_, i) =>
+            request((i % 2 ? a : b).server)
+              .post('/api/dingtalk/notify/send')
+              .send({
+                integrationId: 'acme',
+                groups: [group.openConversationId],
+                message: { type: 'text', content: `alert ${i}` },
+              }),
+          );
+          const results = await Promise.all(sends);
+          expect(
+            results.every(
+              r => r.status === 200 && r.body.results[0].outcome === 'sent',
+            ),
+          ).toBe(true);
+          const calls = emu.control.calls().byApp[APP.appKey];
+          expect(calls.maxPerSecond).toBeLessThanOrEqual(20);
+          expect(calls.rejectedQps).toBe(0);
+          const texts = new Set(
+            emu.control
+              .messages({ openConversationId: group.openConversationId })
+              .map(m => (m.msgParam as any).content),
+          );
+          expect(texts.size).toBe(200);
+        }),
+      60_000,
+    );
 
-  if (postgres.length) it.each(postgres)(
-    'a push to one backend is checked with the Signature Token just saved through the other (%p)',
-    databaseId =>
-      withTwoReplicas(databaseId, async (a, b) => {
-        // DingTalk pushes to b: b has never read this integration (created on a)
-        emu.control.updateApp(APP.appKey, { eventUrl: `http://127.0.0.1:${b.server.port()}/api/dingtalk/integrations/acme/events` });
-        await expect(emu.control.sendCheckUrl({ appKey: APP.appKey })).resolves.toMatchObject({ delivered: true, attempts: 1 });
-        // The admin rotates the token through a; DingTalk signs with it at once.
-        await request(a.server).put('/api/dingtalk/integrations/acme').send({ token: 'rotated-signature-token' }).expect(200);
-        emu.control.updateApp(APP.appKey, { token: 'rotated-signature-token' });
-        await expect(emu.control.sendCheckUrl({ appKey: APP.appKey })).resolves.toMatchObject({ delivered: true, attempts: 1 });
-        // and a push still signed with the old token is refused
-        emu.control.updateApp(APP.appKey, { token: APP.token });
-        await expect(emu.control.sendCheckUrl({ appKey: APP.appKey })).resolves.toMatchObject({ delivered: false });
-      }),
-    60_000,
-  );
+  if (postgres.length)
+    it.each(postgres)(
+      'a push to one backend is checked with the Signature Token just saved through the other (%p)',
+      databaseId =>
+        withTwoReplicas(databaseId, async (a, b) => {
+          // DingTalk pushes to b: b has never read this integration (created on a)
+          emu.control.updateApp(APP.appKey, {
+            eventUrl: `http://127.0.0.1:${b.server.port()}/api/dingtalk/integrations/acme/events`,
+          });
+          await expect(
+            emu.control.sendCheckUrl({ appKey: APP.appKey }),
+          ).resolves.toMatchObject({ delivered: true, attempts: 1 });
+          // The admin rotates the token through a; DingTalk signs with it at once.
+          await request(a.server)
+            .put('/api/dingtalk/integrations/acme')
+            .send({ token: 'rotated-signature-token' })
+            .expect(200);
+          emu.control.updateApp(APP.appKey, {
+            token: 'rotated-signature-token',
+          });
+          await expect(
+            emu.control.sendCheckUrl({ appKey: APP.appKey }),
+          ).resolves.toMatchObject({ delivered: true, attempts: 1 });
+          // and a push still signed with the old token is refused
+          emu.control.updateApp(APP.appKey, { token: APP.token });
+          await expect(
+            emu.control.sendCheckUrl({ appKey: APP.appKey }),
+          ).resolves.toMatchObject({ delivered: false });
+        }),
+      60_000,
+    );
 
   it('refuses every API route without the permission it needs, and keeps DingTalk callbacks working', async () => {
     const knex = await databases.init('SQLITE_3');
     const backend = await startDingtalkBackend({
       knex,
       emu,
-      features: [mockServices.permissions.factory({ result: AuthorizeResult.DENY })],
+      features: [
+        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+      ],
       config: {
         dingtalk: {
           apiBaseUrl: emu.baseUrl,
@@ -115,7 +169,9 @@ describe('dingtalk backend, cluster and permissions', () => {
       const s = backend.server;
       const denied: request.Test[] = [
         request(s).get('/api/dingtalk/integrations'),
-        request(s).post('/api/dingtalk/integrations').send({ ...integration, id: 'other', clientId: 'other' }),
+        request(s)
+          .post('/api/dingtalk/integrations')
+          .send({ ...integration, id: 'other', clientId: 'other' }),
         request(s).get('/api/dingtalk/integrations/acme'),
         request(s).put('/api/dingtalk/integrations/acme').send({ name: 'x' }),
         request(s).delete('/api/dingtalk/integrations/acme'),
@@ -125,26 +181,54 @@ describe('dingtalk backend, cluster and permissions', () => {
         request(s).get('/api/dingtalk/integrations/acme/usage'),
         request(s).get('/api/dingtalk/records'),
         request(s).get('/api/dingtalk/links?integrationId=acme'),
-        request(s).post('/api/dingtalk/integrations/acme/links/link-all-by-mobile'),
-        request(s).post('/api/dingtalk/notify/send').send({ groups: ['x'], message: { type: 'text', content: 'x' } }),
-        request(s).post('/api/dingtalk/notify/card-update').send({ outTrackId: 'x', cardParamMap: {} }),
+        request(s).post(
+          '/api/dingtalk/integrations/acme/links/link-all-by-mobile',
+        ),
+        request(s)
+          .post('/api/dingtalk/notify/send')
+          .send({ groups: ['x'], message: { type: 'text', content: 'x' } }),
+        request(s)
+          .post('/api/dingtalk/notify/card-update')
+          .send({ outTrackId: 'x', cardParamMap: {} }),
         request(s).post('/api/dingtalk/notify/resolve-users').send({}),
-        request(s).post('/api/dingtalk/warrooms').send({ title: 'x', uuid: 'x' }),
-        request(s).delete(`/api/dingtalk/links/acme/${encodeURIComponent('user:default/someone-else')}`),
+        request(s)
+          .post('/api/dingtalk/warrooms')
+          .send({ title: 'x', uuid: 'x' }),
+        request(s).delete(
+          `/api/dingtalk/links/acme/${encodeURIComponent(
+            'user:default/someone-else',
+          )}`,
+        ),
       ];
       for (const r of denied) {
         const res = await r;
-        expect({ path: (res as any).req.path, status: res.status }).toEqual({ path: (res as any).req.path, status: 403 });
+        expect({ path: (res as any).req.path, status: res.status }).toEqual({
+          path: (res as any).req.path,
+          status: 403,
+        });
       }
       // People may always see and remove their own link.
       expect((await request(s).get('/api/dingtalk/links/me')).status).toBe(200);
       // Without credentials at all: 401, except health and DingTalk's own callbacks.
-      expect((await request(s).get('/api/dingtalk/integrations').set('authorization', 'Bearer nope')).status).toBe(401);
-      expect((await request(s).get('/api/dingtalk/health').set('authorization', '')).status).toBe(200);
+      expect(
+        (
+          await request(s)
+            .get('/api/dingtalk/integrations')
+            .set('authorization', 'Bearer nope')
+        ).status,
+      ).toBe(401);
+      expect(
+        (await request(s).get('/api/dingtalk/health').set('authorization', ''))
+          .status,
+      ).toBe(200);
       const check = await emu.control.sendCheckUrl({ appKey: APP.appKey });
       expect(check.delivered).toBe(false); // no event URL yet
-      emu.control.updateApp(APP.appKey, { eventUrl: `http://127.0.0.1:${s.port()}/api/dingtalk/integrations/acme/events` });
-      expect(await emu.control.sendCheckUrl({ appKey: APP.appKey })).toMatchObject({ delivered: true });
+      emu.control.updateApp(APP.appKey, {
+        eventUrl: `http://127.0.0.1:${s.port()}/api/dingtalk/integrations/acme/events`,
+      });
+      expect(
+        await emu.control.sendCheckUrl({ appKey: APP.appKey }),
+      ).toMatchObject({ delivered: true });
     } finally {
       await backend.stop();
     }
@@ -154,10 +238,23 @@ describe('dingtalk backend, cluster and permissions', () => {
     const knex = await databases.init('SQLITE_3');
     const backend = await startDingtalkBackend({ knex, emu });
     try {
-      await request(backend.server).post('/api/dingtalk/integrations').send(integration).expect(201);
-      await request(backend.server).post('/api/dingtalk/notify/resolve-users').send({ mobiles: ['13800000001', '13800000009'] }).expect(200);
-      const usage = await request(backend.server).get('/api/dingtalk/integrations/acme/usage');
-      expect(usage.body).toMatchObject({ integrationId: 'acme', quota: 10_000, qpsLimit: 20, byApi: { 'user.getbymobile': 2 } });
+      await request(backend.server)
+        .post('/api/dingtalk/integrations')
+        .send(integration)
+        .expect(201);
+      await request(backend.server)
+        .post('/api/dingtalk/notify/resolve-users')
+        .send({ mobiles: ['13800000001', '13800000009'] })
+        .expect(200);
+      const usage = await request(backend.server).get(
+        '/api/dingtalk/integrations/acme/usage',
+      );
+      expect(usage.body).toMatchObject({
+        integrationId: 'acme',
+        quota: 10_000,
+        qpsLimit: 20,
+        byApi: { 'user.getbymobile': 2 },
+      });
       expect(usage.body.calls).toBeGreaterThanOrEqual(2);
       expect(usage.body.forecast).toBeGreaterThanOrEqual(usage.body.calls);
     } finally {

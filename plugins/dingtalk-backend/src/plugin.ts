@@ -14,12 +14,15 @@
  * limitations under the License.
  */
 
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
-import { dingtalkPermissions } from '@internal/plugin-dingtalk-common';
-import { migrateDingtalkNode } from '@internal/plugin-dingtalk-node';
+import { dingtalkPermissions } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
+import { migrateDingtalkNode } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import Router from 'express-promise-router';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -35,14 +38,23 @@ import { RecordsStore } from './database/RecordsStore';
 import { StreamLeaseStore } from './database/StreamLeaseStore';
 import { readEncryptionKey } from './lib/encryptionKey';
 import { SecretBox } from './lib/SecretBox';
-import { cardCallbackKey, createCallbackRouter } from './service/callbackRouter';
+import {
+  cardCallbackKey,
+  createCallbackRouter,
+} from './service/callbackRouter';
 import { EventProcessor } from './service/EventProcessor';
 import { createH5Router } from './service/h5Router';
-import { IntegrationRegistry, readSettings } from './service/IntegrationRegistry';
+import {
+  IntegrationRegistry,
+  readSettings,
+} from './service/IntegrationRegistry';
 import { callbackRouteKey, Messenger } from './service/Messenger';
 import { People } from './service/People';
 import { createApiRouter } from './service/router';
-import { createStreamFrameRouter, StreamManager } from './service/stream/StreamManager';
+import {
+  createStreamFrameRouter,
+  StreamManager,
+} from './service/stream/StreamManager';
 import { UsageService } from './service/UsageService';
 
 /**
@@ -93,8 +105,20 @@ export const dingtalkPlugin = createBackendPlugin({
           links: new LinksStore(db),
           cards: new CardsStore(db),
         };
-        const registry = new IntegrationRegistry({ store: stores.integrations, config, settings, db, cache: deps.cache, logger });
-        const usage = new UsageService({ quota: registry.quota, cards: stores.cards, logger, notifications: deps.notifications });
+        const registry = new IntegrationRegistry({
+          store: stores.integrations,
+          config,
+          settings,
+          db,
+          cache: deps.cache,
+          logger,
+        });
+        const usage = new UsageService({
+          quota: registry.quota,
+          cards: stores.cards,
+          logger,
+          notifications: deps.notifications,
+        });
         const messenger = new Messenger({
           registry,
           links: stores.links,
@@ -102,23 +126,60 @@ export const dingtalkPlugin = createBackendPlugin({
           cards: stores.cards,
           settings,
           logger,
-          onCalls: i => void usage.checkQuota(i).catch(e => logger.warn(`Quota check failed: ${e}`)),
+          onCalls: i =>
+            void usage
+              .checkQuota(i)
+              .catch(e => logger.warn(`Quota check failed: ${e}`)),
         });
-        const people = new People({ registry, links: stores.links, cards: stores.cards, catalog: deps.catalog, auth: deps.auth, logger, cardTemplateId: settings.cardTemplateId });
-        const events = new EventProcessor({ events: stores.events, groups: stores.groups, registry, logger });
+        const people = new People({
+          registry,
+          links: stores.links,
+          cards: stores.cards,
+          catalog: deps.catalog,
+          auth: deps.auth,
+          logger,
+          cardTemplateId: settings.cardTemplateId,
+        });
+        const events = new EventProcessor({
+          events: stores.events,
+          groups: stores.groups,
+          registry,
+          logger,
+        });
 
         // Card button clicks come back to this URL; its key is known only to
         // DingTalk. Registered at start and whenever an integration changes.
         const registerCardCallback = async (id: string) => {
           const integration = await registry.find(id);
           if (!integration || integration.transport !== 'http') return;
-          const url = `${settings.publicBaseUrl.replace(/\/$/, '')}/api/dingtalk/integrations/${encodeURIComponent(id)}/card-callback?key=${cardCallbackKey(box, id)}`;
-          await registry.client(integration).registerCardCallback({ callbackRouteKey: callbackRouteKey(id), callbackUrl: url });
+          const url = `${settings.publicBaseUrl.replace(
+            /\/$/,
+            '',
+          )}/api/dingtalk/integrations/${encodeURIComponent(
+            id,
+          )}/card-callback?key=${cardCallbackKey(box, id)}`;
+          await registry.client(integration).registerCardCallback({
+            callbackRouteKey: callbackRouteKey(id),
+            callbackUrl: url,
+          });
         };
         const registerQuietly = (id: string) =>
-          registerCardCallback(id).catch(e => logger.warn(`Could not register the DingTalk card callback of ${id}: ${e}`));
+          registerCardCallback(id).catch(e =>
+            logger.warn(
+              `Could not register the DingTalk card callback of ${id}: ${e}`,
+            ),
+          );
 
-        const callbackDeps = { registry, events, cards: stores.cards, links: stores.links, box, discovery: deps.discovery, auth: deps.auth, logger };
+        const callbackDeps = {
+          registry,
+          events,
+          cards: stores.cards,
+          links: stores.links,
+          box,
+          discovery: deps.discovery,
+          auth: deps.auth,
+          logger,
+        };
         const callbacks = createCallbackRouter(callbackDeps);
         // Stream mode: the same events and card clicks over one WebSocket per
         // integration, held by one replica at a time.
@@ -128,14 +189,26 @@ export const dingtalkPlugin = createBackendPlugin({
           onFrame: createStreamFrameRouter(callbackDeps),
           logger,
           apiBaseUrl: settings.apiBaseUrl,
-          instanceId: `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(4).toString('hex')}`,
-          leaseTtlMs: (config.getOptionalNumber('dingtalk.stream.leaseSeconds') ?? 30) * 1000,
+          instanceId: `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(
+            4,
+          ).toString('hex')}`,
+          leaseTtlMs:
+            (config.getOptionalNumber('dingtalk.stream.leaseSeconds') ?? 30) *
+            1000,
         });
         const onIntegrationChanged = (id: string) => {
           void registerQuietly(id);
           void streams.kick();
         };
-        const h5 = createH5Router({ registry, links: stores.links, box, settings, discovery: deps.discovery, auth: deps.auth, logger });
+        const h5 = createH5Router({
+          registry,
+          links: stores.links,
+          box,
+          settings,
+          discovery: deps.discovery,
+          auth: deps.auth,
+          logger,
+        });
         const api = await createApiRouter({
           httpAuth: deps.httpAuth,
           permissions: deps.permissions,
@@ -171,14 +244,23 @@ export const dingtalkPlugin = createBackendPlugin({
         router.use(api);
         httpRouter.use(router);
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
-        httpRouter.addAuthPolicy({ path: '/integrations/:id/events', allow: 'unauthenticated' });
-        httpRouter.addAuthPolicy({ path: '/integrations/:id/card-callback', allow: 'unauthenticated' });
+        httpRouter.addAuthPolicy({
+          path: '/integrations/:id/events',
+          allow: 'unauthenticated',
+        });
+        httpRouter.addAuthPolicy({
+          path: '/integrations/:id/card-callback',
+          allow: 'unauthenticated',
+        });
         httpRouter.addAuthPolicy({ path: '/h5', allow: 'unauthenticated' });
 
         // Not awaited: DingTalk being unreachable must not stop the backend.
-        void registry.list().then(all => Promise.all(all.map(i => registerQuietly(i.id))));
+        void registry
+          .list()
+          .then(all => Promise.all(all.map(i => registerQuietly(i.id))));
         // The dedupe table of handled events would otherwise grow forever.
-        const retentionDays = config.getOptionalNumber('dingtalk.eventRetentionDays') ?? 7;
+        const retentionDays =
+          config.getOptionalNumber('dingtalk.eventRetentionDays') ?? 7;
         await deps.scheduler.scheduleTask({
           id: 'dingtalk-event-retention',
           frequency: { hours: 1 },
@@ -186,9 +268,14 @@ export const dingtalkPlugin = createBackendPlugin({
           initialDelay: { minutes: 1 },
           scope: 'global',
           fn: async () => {
-            const before = new Date(Date.now() - retentionDays * 24 * 3600_000).toISOString();
+            const before = new Date(
+              Date.now() - retentionDays * 24 * 3600_000,
+            ).toISOString();
             const removed = await stores.events.prune(before);
-            if (removed) logger.info(`Forgot ${removed} DingTalk event id(s) received before ${before}`);
+            if (removed)
+              logger.info(
+                `Forgot ${removed} DingTalk event id(s) received before ${before}`,
+              );
           },
         });
         deps.lifecycle.addStartupHook(() => streams.start());

@@ -64,25 +64,40 @@ describe('integrationCreateSchema', () => {
   it('names every missing field', () => {
     const result = integrationCreateSchema.safeParse({ edition: 'gold' });
     const message = formatValidationError((result as any).error);
-    for (const field of ['name', 'corpId', 'agentId', 'clientId', 'clientSecret', 'aesKey', 'token']) {
+    for (const field of [
+      'name',
+      'corpId',
+      'agentId',
+      'clientId',
+      'clientSecret',
+      'aesKey',
+      'token',
+    ]) {
       expect(message).toContain(`${field}:`);
     }
-    expect(message).toContain('edition must be standard, professional or exclusive');
+    expect(message).toContain(
+      'edition must be standard, professional or exclusive',
+    );
   });
 
   it('rejects unknown fields rather than silently dropping them', () => {
-    expect(integrationCreateSchema.safeParse({ ...valid, secret: 'x' }).success).toBe(false);
+    expect(
+      integrationCreateSchema.safeParse({ ...valid, secret: 'x' }).success,
+    ).toBe(false);
   });
 
   it('lets an update leave secrets out', () => {
-    expect(integrationUpdateSchema.parse({ name: 'New name' })).toEqual({ name: 'New name' });
+    expect(integrationUpdateSchema.parse({ name: 'New name' })).toEqual({
+      name: 'New name',
+    });
   });
 });
 
 describe('buildIntegrationUrls', () => {
   it('builds the four console URLs from the public base URL', () => {
     expect(buildIntegrationUrls('https://bs.example.com/', 'acme')).toEqual({
-      eventSubscriptionUrl: 'https://bs.example.com/api/dingtalk/integrations/acme/events',
+      eventSubscriptionUrl:
+        'https://bs.example.com/api/dingtalk/integrations/acme/events',
       coolAppWebUrl: 'https://bs.example.com/api/dingtalk/h5/acme/coolapp',
       homepageUrl: 'https://bs.example.com/api/dingtalk/h5/acme/home',
       pcHomepageUrl: 'https://bs.example.com/api/dingtalk/h5/acme/pc',
@@ -92,8 +107,17 @@ describe('buildIntegrationUrls', () => {
 
 describe('DINGTALK_EDITIONS', () => {
   it('carries the published limits', () => {
-    expect(DINGTALK_EDITIONS.standard).toMatchObject({ qps: 20, monthlyQuota: 10_000 });
-    expect(DINGTALK_EDITIONS.professional).toMatchObject({ qps: 40, monthlyQuota: 500_000 });
-    expect(DINGTALK_EDITIONS.exclusive).toMatchObject({ qps: 60, monthlyQuota: 5_500_000 });
+    expect(DINGTALK_EDITIONS.standard).toMatchObject({
+      qps: 20,
+      monthlyQuota: 10_000,
+    });
+    expect(DINGTALK_EDITIONS.professional).toMatchObject({
+      qps: 40,
+      monthlyQuota: 500_000,
+    });
+    expect(DINGTALK_EDITIONS.exclusive).toMatchObject({
+      qps: 60,
+      monthlyQuota: 5_500_000,
+    });
   });
 });

@@ -26,7 +26,10 @@
 exports.up = async function up(knex) {
   await knex.schema.createTable('dingtalk_rate_windows', table => {
     table.string('client_id', 128).notNullable();
-    table.bigInteger('second').notNullable().comment('Unix time in whole seconds');
+    table
+      .bigInteger('second')
+      .notNullable()
+      .comment('Unix time in whole seconds');
     table.integer('count').notNullable();
     table.primary(['client_id', 'second']);
   });

@@ -14,8 +14,18 @@
  * limitations under the License.
  */
 
-import { ApiBlueprint, createFrontendModule, createFrontendPlugin, discoveryApiRef, fetchApiRef, PageBlueprint } from '@backstage/frontend-plugin-api';
-import { FormFieldBlueprint, createFormField } from '@backstage/plugin-scaffolder-react/alpha';
+import {
+  ApiBlueprint,
+  createFrontendModule,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+  PageBlueprint,
+} from '@backstage/frontend-plugin-api';
+import {
+  FormFieldBlueprint,
+  createFormField,
+} from '@backstage/plugin-scaffolder-react/alpha';
 import { DingtalkClient, dingtalkApiRef } from './api/DingtalkApi';
 import { rootRouteRef } from './routes';
 import ChatIcon from '@material-ui/icons/Chat';
@@ -25,7 +35,8 @@ const dingtalkApi = ApiBlueprint.make({
     defineParams({
       api: dingtalkApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new DingtalkClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new DingtalkClient({ discoveryApi, fetchApi }),
     }),
 });
 
@@ -35,7 +46,8 @@ const dingtalkPage = PageBlueprint.make({
     routeRef: rootRouteRef,
     title: 'DingTalk',
     icon: <ChatIcon fontSize="inherit" />,
-    loader: () => import('./components/DingtalkPage').then(m => <m.DingtalkPage />),
+    loader: () =>
+      import('./components/DingtalkPage').then(m => <m.DingtalkPage />),
   },
 });
 
@@ -54,7 +66,9 @@ const groupChatPickerField = FormFieldBlueprint.make({
     field: async () =>
       createFormField({
         name: 'DingtalkGroupChatPicker',
-        component: (await import('./components/GroupChatPicker/GroupChatPickerField')).GroupChatPickerField as any,
+        component: (
+          await import('./components/GroupChatPicker/GroupChatPickerField')
+        ).GroupChatPickerField as any,
       }),
   },
 });

@@ -35,7 +35,8 @@ export const dingtalkPlugin = createPlugin({
     createApiFactory({
       api: dingtalkApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new DingtalkClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new DingtalkClient({ discoveryApi, fetchApi }),
     }),
   ],
 });
@@ -44,7 +45,8 @@ export const dingtalkPlugin = createPlugin({
 export const DingtalkPage = dingtalkPlugin.provide(
   createRoutableExtension({
     name: 'DingtalkPage',
-    component: () => import('./components/DingtalkPage').then(m => m.LegacyDingtalkPage),
+    component: () =>
+      import('./components/DingtalkPage').then(m => m.LegacyDingtalkPage),
     mountPoint: rootRouteRef,
   }),
 );
@@ -53,11 +55,17 @@ export const DingtalkPage = dingtalkPlugin.provide(
 export const DingtalkAccountLinkCard = dingtalkPlugin.provide(
   createComponentExtension({
     name: 'DingtalkAccountLinkCard',
-    component: { lazy: () => import('./components/LinkedUsers').then(m => m.AccountLinkCard) },
+    component: {
+      lazy: () =>
+        import('./components/LinkedUsers').then(m => m.AccountLinkCard),
+    },
   }),
 );
 
 /** The group-chat picker as a scaffolder field (`ui:field: DingtalkGroupChatPicker`). @public */
 export const DingtalkGroupChatPickerFieldExtension = dingtalkPlugin.provide(
-  createScaffolderFieldExtension({ name: 'DingtalkGroupChatPicker', component: GroupChatPickerField }),
+  createScaffolderFieldExtension({
+    name: 'DingtalkGroupChatPicker',
+    component: GroupChatPickerField,
+  }),
 );

@@ -21,4 +21,7 @@
  */
 
 export { notificationsModuleDingtalk as default } from './module';
-export { ANNOTATION_DINGTALK_CHAT, DingtalkNotificationProcessor } from './lib/DingtalkNotificationProcessor';
+export {
+  ANNOTATION_DINGTALK_CHAT,
+  DingtalkNotificationProcessor,
+} from './lib/DingtalkNotificationProcessor';

@@ -14,11 +14,15 @@
  * limitations under the License.
  */
 
-import { coreServices, createBackendModule, resolvePackagePath } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationsProcessingExtensionPoint } from '@backstage/plugin-notifications-node';
 import { durationToMilliseconds, type HumanDuration } from '@backstage/types';
-import { dingtalkNotifierServiceRef } from '@internal/plugin-dingtalk-node';
+import { dingtalkNotifierServiceRef } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import { DingtalkNotificationProcessor } from './lib/DingtalkNotificationProcessor';
 
 /**
@@ -39,16 +43,30 @@ export const notificationsModuleDingtalk = createBackendModule({
         config: coreServices.rootConfig,
         database: coreServices.database,
       },
-      async init({ processing, notifier, catalog, auth, logger, config, database }) {
+      async init({
+        processing,
+        notifier,
+        catalog,
+        auth,
+        logger,
+        config,
+        database,
+      }) {
         const db = await database.getClient();
         if (!database.migrations?.skip) {
           await db.migrate.latest({
-            directory: resolvePackagePath('@internal/plugin-notifications-backend-module-dingtalk', 'migrations'),
+            directory: resolvePackagePath(
+              '@dingtalk-oncall/backstage-plugin-notifications-backend-module-dingtalk',
+              'migrations',
+            ),
             tableName: 'notifications_module_dingtalk__knex_migrations',
           });
         }
-        const options = config.getOptionalConfig('notifications.processors.dingtalk');
-        const interval = options?.getOptional<HumanDuration>('throttleInterval');
+        const options = config.getOptionalConfig(
+          'notifications.processors.dingtalk',
+        );
+        const interval =
+          options?.getOptional<HumanDuration>('throttleInterval');
         processing.addProcessor(
           new DingtalkNotificationProcessor({
             notifier,
@@ -56,7 +74,9 @@ export const notificationsModuleDingtalk = createBackendModule({
             auth,
             logger,
             db,
-            appBaseUrl: config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000',
+            appBaseUrl:
+              config.getOptionalString('app.baseUrl') ??
+              'http://localhost:3000',
             integrationId: options?.getOptionalString('integrationId'),
             throttle: {
               limit: options?.getOptionalNumber('concurrencyLimit') ?? 10,

@@ -26,7 +26,10 @@
 exports.up = async function up(knex) {
   await knex.schema.createTable('oncall_dingtalk_cards', table => {
     table.string('incident_id', 64).notNullable();
-    table.string('target', 255).notNullable().comment('openConversationId, or user entity ref for direct messages');
+    table
+      .string('target', 255)
+      .notNullable()
+      .comment('openConversationId, or user entity ref for direct messages');
     table.string('out_track_id', 128).notNullable();
     table.string('integration_id', 64);
     table.string('created_at', 32).notNullable();

@@ -15,108 +15,264 @@
  */
 
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
+import {
+  createEmulator,
+  EmulatorHandle,
+} from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
-import { alertmanager, APP, eventually, MINUTE, SERVICE, startOncallWithDingtalk as start, T0 } from './__testUtils__/backend';
+import {
+  alertmanager,
+  APP,
+  eventually,
+  MINUTE,
+  SERVICE,
+  startOncallWithDingtalk as start,
+  T0,
+} from './__testUtils__/backend';
 
 describe('DingTalk as an on-call channel, end to end against the emulator', () => {
   let emu: EmulatorHandle;
   beforeEach(async () => {
     emu = await createEmulator();
     emu.control.createApp({ ...APP, edition: 'standard' });
-    emu.control.createUser({ corpId: APP.corpId, userId: 'alice', name: 'Alice', mobile: '13800000001' });
-    emu.control.createUser({ corpId: APP.corpId, userId: 'bob', name: 'Bob', mobile: '13800000002' });
-    emu.control.createUser({ corpId: APP.corpId, userId: 'carol', name: 'Carol (no Backstage account)', mobile: '13800000003' });
-    emu.control.createUser({ corpId: APP.corpId, userId: 'mockdt', name: 'The signed-in test user', mobile: '13800000009' });
-    emu.control.createSceneGroupTemplate({ corpId: APP.corpId, templateId: 'tpl', botId: 'group-bot' });
+    emu.control.createUser({
+      corpId: APP.corpId,
+      userId: 'alice',
+      name: 'Alice',
+      mobile: '13800000001',
+    });
+    emu.control.createUser({
+      corpId: APP.corpId,
+      userId: 'bob',
+      name: 'Bob',
+      mobile: '13800000002',
+    });
+    emu.control.createUser({
+      corpId: APP.corpId,
+      userId: 'carol',
+      name: 'Carol (no Backstage account)',
+      mobile: '13800000003',
+    });
+    emu.control.createUser({
+      corpId: APP.corpId,
+      userId: 'mockdt',
+      name: 'The signed-in test user',
+      mobile: '13800000009',
+    });
+    emu.control.createSceneGroupTemplate({
+      corpId: APP.corpId,
+      templateId: 'tpl',
+      botId: 'group-bot',
+    });
   });
   afterEach(() => emu.close());
 
   it('pages a group then a person, acknowledges from the card as the linked user, and keeps both cards current', async () => {
     const { backend, server, clock, tick } = await start(emu);
     try {
-      const group = emu.control.createGroup({ corpId: APP.corpId, title: 'SRE On-call', ownerUserId: 'alice', memberUserIds: ['bob', 'carol'] });
-      expect(await emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: group.openConversationId })).toMatchObject({ delivered: true });
-      const linked = await request(server).post('/api/dingtalk/integrations/demo/links/link-all-by-mobile').expect(200);
-      expect(linked.body.linked).toEqual(['user:default/alice', 'user:default/bob', 'user:default/mock']);
+      const group = emu.control.createGroup({
+        corpId: APP.corpId,
+        title: 'SRE On-call',
+        ownerUserId: 'alice',
+        memberUserIds: ['bob', 'carol'],
+      });
+      expect(
+        await emu.control.installCoolApp({
+          appKey: APP.appKey,
+          openConversationId: group.openConversationId,
+        }),
+      ).toMatchObject({ delivered: true });
+      const linked = await request(server)
+        .post('/api/dingtalk/integrations/demo/links/link-all-by-mobile')
+        .expect(200);
+      expect(linked.body.linked).toEqual([
+        'user:default/alice',
+        'user:default/bob',
+        'user:default/mock',
+      ]);
 
       // The picker's source: the channel lists the groups with the Cool App.
-      const targets = await request(server).get('/api/oncall/channels/dingtalk/targets?q=sre').expect(200);
-      expect(targets.body.items).toEqual([expect.objectContaining({ id: group.openConversationId, title: 'SRE On-call', integrationId: 'demo' })]);
+      const targets = await request(server)
+        .get('/api/oncall/channels/dingtalk/targets?q=sre')
+        .expect(200);
+      expect(targets.body.items).toEqual([
+        expect.objectContaining({
+          id: group.openConversationId,
+          title: 'SRE On-call',
+          integrationId: 'demo',
+        }),
+      ]);
 
       await request(server)
         .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
         .send({
           name: 'Checkout',
           steps: [
-            { delayMinutes: 0, targets: [{ type: 'channel', channel: 'dingtalk', id: group.openConversationId, title: 'SRE On-call', integrationId: 'demo' }] },
-            { delayMinutes: 5, targets: [{ type: 'user', ref: 'user:default/alice' }] },
+            {
+              delayMinutes: 0,
+              targets: [
+                {
+                  type: 'channel',
+                  channel: 'dingtalk',
+                  id: group.openConversationId,
+                  title: 'SRE On-call',
+                  integrationId: 'demo',
+                },
+              ],
+            },
+            {
+              delayMinutes: 5,
+              targets: [{ type: 'user', ref: 'user:default/alice' }],
+            },
           ],
         })
         .expect(200);
-      const hook = await request(server).post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`).send({ name: 'alertmanager' }).expect(201);
-      const fired = await request(server).post(`/api/oncall/alerts/${hook.body.token}`).send(alertmanager('firing')).expect(202);
+      const hook = await request(server)
+        .post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`)
+        .send({ name: 'alertmanager' })
+        .expect(201);
+      const fired = await request(server)
+        .post(`/api/oncall/alerts/${hook.body.token}`)
+        .send(alertmanager('firing'))
+        .expect(202);
       const id = fired.body.results[0].incidentId;
 
       // step 1: the group gets the card
-      await eventually(() => expect(emu.control.cards({ openConversationId: group.openConversationId })).toHaveLength(1));
-      const groupCard = emu.control.cards({ openConversationId: group.openConversationId })[0];
-      expect(groupCard.cardParamMap).toMatchObject({ status: 'triggered', severity: 'critical', title: '[CRITICAL] Checkout error rate above 5%' });
-      expect(JSON.parse(groupCard.cardParamMap.actions).map((a: any) => a.id)).toEqual(['acknowledge', 'resolve', 'snooze', 'snooze', 'snooze', 'open']);
+      await eventually(() =>
+        expect(
+          emu.control.cards({ openConversationId: group.openConversationId }),
+        ).toHaveLength(1),
+      );
+      const groupCard = emu.control.cards({
+        openConversationId: group.openConversationId,
+      })[0];
+      expect(groupCard.cardParamMap).toMatchObject({
+        status: 'triggered',
+        severity: 'critical',
+        title: '[CRITICAL] Checkout error rate above 5%',
+      });
+      expect(
+        JSON.parse(groupCard.cardParamMap.actions).map((a: any) => a.id),
+      ).toEqual([
+        'acknowledge',
+        'resolve',
+        'snooze',
+        'snooze',
+        'snooze',
+        'open',
+      ]);
       expect(emu.control.cards({ userId: 'alice' })).toHaveLength(0);
 
       // nobody acts: five minutes later alice gets it
       clock.now = T0 + 6 * MINUTE;
       await tick();
-      await eventually(() => expect(emu.control.cards({ userId: 'alice' })).toHaveLength(1));
+      await eventually(() =>
+        expect(emu.control.cards({ userId: 'alice' })).toHaveLength(1),
+      );
       const aliceCard = emu.control.cards({ userId: 'alice' })[0];
 
       // carol is in the group but has no linked account: nothing changes
-      const refused = await emu.control.clickCardButton({ outTrackId: groupCard.outTrackId, userId: 'carol', actionId: 'acknowledge' });
-      expect((refused.response as any).message).toContain('Link your DingTalk account');
-      expect((await request(server).get(`/api/oncall/incidents/${id}`)).body.status).toBe('triggered');
+      const refused = await emu.control.clickCardButton({
+        outTrackId: groupCard.outTrackId,
+        userId: 'carol',
+        actionId: 'acknowledge',
+      });
+      expect((refused.response as any).message).toContain(
+        'Link your DingTalk account',
+      );
+      expect(
+        (await request(server).get(`/api/oncall/incidents/${id}`)).body.status,
+      ).toBe('triggered');
 
       // alice acknowledges from her card
-      const click = await emu.control.clickCardButton({ outTrackId: aliceCard.outTrackId, userId: 'alice', actionId: 'acknowledge' });
+      const click = await emu.control.clickCardButton({
+        outTrackId: aliceCard.outTrackId,
+        userId: 'alice',
+        actionId: 'acknowledge',
+      });
       expect(click.status).toBe(200);
-      const incident = (await request(server).get(`/api/oncall/incidents/${id}`)).body;
-      expect(incident).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'user:default/alice' });
-      expect(incident.timeline.map((t: any) => t.message).join('\n')).toContain('carol');
+      const incident = (
+        await request(server).get(`/api/oncall/incidents/${id}`)
+      ).body;
+      expect(incident).toMatchObject({
+        status: 'acknowledged',
+        acknowledgedBy: 'user:default/alice',
+      });
+      expect(incident.timeline.map((t: any) => t.message).join('\n')).toContain(
+        'carol',
+      );
       await eventually(() => {
-        expect(emu.control.cards({ outTrackId: groupCard.outTrackId })[0].cardParamMap.status).toBe('acknowledged');
-        expect(emu.control.cards({ outTrackId: aliceCard.outTrackId })[0].cardParamMap.status).toBe('acknowledged');
+        expect(
+          emu.control.cards({ outTrackId: groupCard.outTrackId })[0]
+            .cardParamMap.status,
+        ).toBe('acknowledged');
+        expect(
+          emu.control.cards({ outTrackId: aliceCard.outTrackId })[0]
+            .cardParamMap.status,
+        ).toBe('acknowledged');
       });
 
       // a war room for the incident, opened by the signed-in user (mock)
-      const room = await request(server).post(`/api/oncall/dingtalk/incidents/${id}/war-room`).send({});
+      const room = await request(server)
+        .post(`/api/oncall/dingtalk/incidents/${id}/war-room`)
+        .send({});
       expect(room.status).toBe(201);
       const rooms = emu.control.groups().filter(g => g.templateId === 'tpl');
       expect(rooms).toHaveLength(1);
       expect(rooms[0].ownerUserId).toBe('mockdt');
       expect(rooms[0].members).toEqual(expect.arrayContaining(['alice']));
       // The template's group bot posts the incident card into the war room.
-      const [roomCard] = emu.control.cards({ openConversationId: rooms[0].openConversationId });
-      expect(roomCard).toMatchObject({ groupRobotCode: 'group-bot', cardParamMap: expect.objectContaining({ status: 'acknowledged' }) });
+      const [roomCard] = emu.control.cards({
+        openConversationId: rooms[0].openConversationId,
+      });
+      expect(roomCard).toMatchObject({
+        groupRobotCode: 'group-bot',
+        cardParamMap: expect.objectContaining({ status: 'acknowledged' }),
+      });
       // Its buttons act on the incident: alice snoozes it from the war room.
-      const snoozed = await emu.control.clickCardButton({ outTrackId: roomCard.outTrackId, userId: 'alice', actionId: 'snooze', params: { minutes: '30' } });
+      const snoozed = await emu.control.clickCardButton({
+        outTrackId: roomCard.outTrackId,
+        userId: 'alice',
+        actionId: 'snooze',
+        params: { minutes: '30' },
+      });
       expect((snoozed.response as any).message).toContain('Snoozed');
-      expect((await request(server).post(`/api/oncall/dingtalk/incidents/${id}/war-room`).send({})).body.openConversationId).toBe(rooms[0].openConversationId);
+      expect(
+        (
+          await request(server)
+            .post(`/api/oncall/dingtalk/incidents/${id}/war-room`)
+            .send({})
+        ).body.openConversationId,
+      ).toBe(rooms[0].openConversationId);
       await eventually(() =>
-        expect(JSON.parse(emu.control.cards({ outTrackId: groupCard.outTrackId })[0].cardParamMap.actions).map((a: any) => a.id)).toContain('war-room'),
+        expect(
+          JSON.parse(
+            emu.control.cards({ outTrackId: groupCard.outTrackId })[0]
+              .cardParamMap.actions,
+          ).map((a: any) => a.id),
+        ).toContain('war-room'),
       );
       // A group named in the body must look like one; the reason comes back.
-      const bad = await request(server).post(`/api/oncall/dingtalk/incidents/${id}/war-room`).send({ openConversationId: 'not a group; drop table' });
+      const bad = await request(server)
+        .post(`/api/oncall/dingtalk/incidents/${id}/war-room`)
+        .send({ openConversationId: 'not a group; drop table' });
       expect(bad.status).toBe(400);
       expect(bad.body.error.message).toContain('openConversationId');
-      const unknownKey = await request(server).post(`/api/oncall/dingtalk/incidents/${id}/war-room`).send({ owner: 'x' });
+      const unknownKey = await request(server)
+        .post(`/api/oncall/dingtalk/incidents/${id}/war-room`)
+        .send({ owner: 'x' });
       expect(unknownKey.status).toBe(400);
       const anonymous = await request(server)
         .post(`/api/oncall/dingtalk/incidents/${id}/war-room`)
         .set('authorization', mockCredentials.none.header())
         .send({ openConversationId: rooms[0].openConversationId });
       expect(anonymous.status).toBe(401);
-      const withRoom = (await request(server).get(`/api/oncall/incidents/${id}`)).body;
-      expect(withRoom.timeline.map((t: any) => t.message).join('\n')).toContain('DingTalk war room created');
+      const withRoom = (
+        await request(server).get(`/api/oncall/incidents/${id}`)
+      ).body;
+      expect(withRoom.timeline.map((t: any) => t.message).join('\n')).toContain(
+        'DingTalk war room created',
+      );
 
       // escalation stopped: no more cards later
       const cardsBefore = emu.control.cards().length;
@@ -125,14 +281,31 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
       expect(emu.control.cards()).toHaveLength(cardsBefore);
 
       // the alert clears; the incident resolves and the cards say so
-      await request(server).post(`/api/oncall/alerts/${hook.body.token}`).send(alertmanager('resolved')).expect(202);
+      await request(server)
+        .post(`/api/oncall/alerts/${hook.body.token}`)
+        .send(alertmanager('resolved'))
+        .expect(202);
       await eventually(() => {
-        expect(emu.control.cards({ outTrackId: groupCard.outTrackId })[0].cardParamMap.status).toBe('resolved');
-        expect(emu.control.cards({ outTrackId: aliceCard.outTrackId })[0].cardParamMap.status).toBe('resolved');
+        expect(
+          emu.control.cards({ outTrackId: groupCard.outTrackId })[0]
+            .cardParamMap.status,
+        ).toBe('resolved');
+        expect(
+          emu.control.cards({ outTrackId: aliceCard.outTrackId })[0]
+            .cardParamMap.status,
+        ).toBe('resolved');
       });
-      expect(JSON.parse(emu.control.cards({ outTrackId: groupCard.outTrackId })[0].cardParamMap.actions).map((a: any) => a.id)).toEqual(['war-room', 'open']);
+      expect(
+        JSON.parse(
+          emu.control.cards({ outTrackId: groupCard.outTrackId })[0]
+            .cardParamMap.actions,
+        ).map((a: any) => a.id),
+      ).toEqual(['war-room', 'open']);
       // The war room's own card follows the incident too.
-      expect(emu.control.cards({ outTrackId: roomCard.outTrackId })[0].cardParamMap.status).toBe('resolved');
+      expect(
+        emu.control.cards({ outTrackId: roomCard.outTrackId })[0].cardParamMap
+          .status,
+      ).toBe('resolved');
     } finally {
       await backend.stop();
     }
@@ -142,25 +315,88 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
     emu.control.updateApp(APP.appKey, { transport: 'stream' });
     const { backend, server } = await start(emu, { transport: 'stream' });
     try {
-      const group = emu.control.createGroup({ corpId: APP.corpId, title: 'SRE On-call', ownerUserId: 'alice', memberUserIds: ['bob'] });
-      expect(await emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: group.openConversationId })).toMatchObject({ delivered: true, transport: 'stream' });
-      const targets = await request(server).get('/api/oncall/channels/dingtalk/targets?q=sre').expect(200);
-      expect(targets.body.items).toEqual([expect.objectContaining({ id: group.openConversationId, title: 'SRE On-call' })]);
-      await request(server).post('/api/dingtalk/integrations/demo/links/link-all-by-mobile').expect(200);
+      const group = emu.control.createGroup({
+        corpId: APP.corpId,
+        title: 'SRE On-call',
+        ownerUserId: 'alice',
+        memberUserIds: ['bob'],
+      });
+      expect(
+        await emu.control.installCoolApp({
+          appKey: APP.appKey,
+          openConversationId: group.openConversationId,
+        }),
+      ).toMatchObject({ delivered: true, transport: 'stream' });
+      const targets = await request(server)
+        .get('/api/oncall/channels/dingtalk/targets?q=sre')
+        .expect(200);
+      expect(targets.body.items).toEqual([
+        expect.objectContaining({
+          id: group.openConversationId,
+          title: 'SRE On-call',
+        }),
+      ]);
+      await request(server)
+        .post('/api/dingtalk/integrations/demo/links/link-all-by-mobile')
+        .expect(200);
       await request(server)
         .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
-        .send({ name: 'Checkout', steps: [{ delayMinutes: 0, targets: [{ type: 'channel', channel: 'dingtalk', id: group.openConversationId, title: 'SRE On-call', integrationId: 'demo' }] }] })
+        .send({
+          name: 'Checkout',
+          steps: [
+            {
+              delayMinutes: 0,
+              targets: [
+                {
+                  type: 'channel',
+                  channel: 'dingtalk',
+                  id: group.openConversationId,
+                  title: 'SRE On-call',
+                  integrationId: 'demo',
+                },
+              ],
+            },
+          ],
+        })
         .expect(200);
-      const hook = await request(server).post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`).send({ name: 'alertmanager' }).expect(201);
-      const id = (await request(server).post(`/api/oncall/alerts/${hook.body.token}`).send(alertmanager('firing')).expect(202)).body.results[0].incidentId;
+      const hook = await request(server)
+        .post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`)
+        .send({ name: 'alertmanager' })
+        .expect(201);
+      const id = (
+        await request(server)
+          .post(`/api/oncall/alerts/${hook.body.token}`)
+          .send(alertmanager('firing'))
+          .expect(202)
+      ).body.results[0].incidentId;
 
-      await eventually(() => expect(emu.control.cards({ openConversationId: group.openConversationId })).toHaveLength(1));
-      const [card] = emu.control.cards({ openConversationId: group.openConversationId });
+      await eventually(() =>
+        expect(
+          emu.control.cards({ openConversationId: group.openConversationId }),
+        ).toHaveLength(1),
+      );
+      const [card] = emu.control.cards({
+        openConversationId: group.openConversationId,
+      });
       expect(card.callbackType).toBe('STREAM');
-      const click = await emu.control.clickCardButton({ outTrackId: card.outTrackId, userId: 'bob', actionId: 'acknowledge' });
+      const click = await emu.control.clickCardButton({
+        outTrackId: card.outTrackId,
+        userId: 'bob',
+        actionId: 'acknowledge',
+      });
       expect((click.response as any).message).toContain('Acknowledged');
-      expect((await request(server).get(`/api/oncall/incidents/${id}`)).body).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'user:default/bob' });
-      await eventually(() => expect(emu.control.cards({ outTrackId: card.outTrackId })[0].cardParamMap.status).toBe('acknowledged'));
+      expect(
+        (await request(server).get(`/api/oncall/incidents/${id}`)).body,
+      ).toMatchObject({
+        status: 'acknowledged',
+        acknowledgedBy: 'user:default/bob',
+      });
+      await eventually(() =>
+        expect(
+          emu.control.cards({ outTrackId: card.outTrackId })[0].cardParamMap
+            .status,
+        ).toBe('acknowledged'),
+      );
       // No URL was ever given to DingTalk: everything came over the stream.
       expect(emu.state.apps.get(APP.appKey)?.eventUrl).toBeUndefined();
       expect(emu.state.apps.get(APP.appKey)?.cardCallbackUrl).toBeUndefined();
@@ -170,26 +406,65 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
   }, 60_000);
 
   it('survives a storm of 1,000 alerts on a Standard app with digests: no flow control, far fewer calls, every incident accounted for', async () => {
-    const { backend, server } = await start(emu, { aggregation: { maxCardsPerMinute: 20, digestSeconds: 1 } });
+    const { backend, server } = await start(emu, {
+      aggregation: { maxCardsPerMinute: 20, digestSeconds: 1 },
+    });
     try {
-      const group = emu.control.createGroup({ corpId: APP.corpId, title: 'Storm', ownerUserId: 'alice', memberUserIds: [] });
-      await emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: group.openConversationId });
+      const group = emu.control.createGroup({
+        corpId: APP.corpId,
+        title: 'Storm',
+        ownerUserId: 'alice',
+        memberUserIds: [],
+      });
+      await emu.control.installCoolApp({
+        appKey: APP.appKey,
+        openConversationId: group.openConversationId,
+      });
       await request(server)
         .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
-        .send({ name: 'Storm', steps: [{ delayMinutes: 0, targets: [{ type: 'channel', channel: 'dingtalk', id: group.openConversationId, integrationId: 'demo' }] }] })
+        .send({
+          name: 'Storm',
+          steps: [
+            {
+              delayMinutes: 0,
+              targets: [
+                {
+                  type: 'channel',
+                  channel: 'dingtalk',
+                  id: group.openConversationId,
+                  integrationId: 'demo',
+                },
+              ],
+            },
+          ],
+        })
         .expect(200);
-      const hook = await request(server).post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`).send({ name: 'storm' }).expect(201);
+      const hook = await request(server)
+        .post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`)
+        .send({ name: 'storm' })
+        .expect(201);
       const before = emu.control.calls().byApp[APP.appKey].total;
       for (let i = 0; i < 1000; i += 50) {
         await Promise.all(
           Array.from({ length: 50 }, (_, j) =>
-            request(server).post(`/api/oncall/alerts/${hook.body.token}`).send(alertmanager('firing', `fp-${i + j}`, `Alert ${i + j}`)).expect(202),
+            request(server)
+              .post(`/api/oncall/alerts/${hook.body.token}`)
+              .send(alertmanager('firing', `fp-${i + j}`, `Alert ${i + j}`))
+              .expect(202),
           ),
         );
       }
-      const pages = await Promise.all([0, 500].map(offset => request(server).get(`/api/oncall/incidents?limit=500&offset=${offset}`)));
+      const pages = await Promise.all(
+        [0, 500].map(offset =>
+          request(server).get(
+            `/api/oncall/incidents?limit=500&offset=${offset}`,
+          ),
+        ),
+      );
       expect(pages[0].body.totalCount).toBe(1000);
-      const ids: string[] = pages.flatMap(p => p.body.items.map((i: any) => i.id));
+      const ids: string[] = pages.flatMap(p =>
+        p.body.items.map((i: any) => i.id),
+      );
       expect(new Set(ids).size).toBe(1000);
       // Every incident's timeline says what DingTalk delivery it got
       // (a card, or a place in a digest): none is silently dropped.
@@ -197,34 +472,59 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
       await eventually(async () => {
         outcomes.clear();
         for (let i = 0; i < ids.length; i += 50) {
-          const details = await Promise.all(ids.slice(i, i + 50).map(id => request(server).get(`/api/oncall/incidents/${id}`)));
+          const details = await Promise.all(
+            ids
+              .slice(i, i + 50)
+              .map(id => request(server).get(`/api/oncall/incidents/${id}`)),
+          );
           for (const d of details) {
-            const n = d.body.timeline.find((t: any) => t.type === 'notification' && t.data?.outcome);
+            const n = d.body.timeline.find(
+              (t: any) => t.type === 'notification' && t.data?.outcome,
+            );
             expect(n).toBeDefined();
-            outcomes.set(n.data.outcome, (outcomes.get(n.data.outcome) ?? 0) + 1);
+            outcomes.set(
+              n.data.outcome,
+              (outcomes.get(n.data.outcome) ?? 0) + 1,
+            );
           }
         }
       }, 60_000);
       // eslint-disable-next-line no-console
-      console.log(`storm outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}`);
-      expect((outcomes.get('sent') ?? 0) + (outcomes.get('aggregated') ?? 0)).toBe(1000);
+      console.log(
+        `storm outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}`,
+      );
+      expect(
+        (outcomes.get('sent') ?? 0) + (outcomes.get('aggregated') ?? 0),
+      ).toBe(1000);
       // the digest goes out within its window (30 s by default, 1 s here),
       // and each merged incident's timeline says which digest it was in
       await eventually(() => {
-        const digests = emu.control.cards({ openConversationId: group.openConversationId }).filter(c => c.cardParamMap.status === 'digest');
+        const digests = emu.control
+          .cards({ openConversationId: group.openConversationId })
+          .filter(c => c.cardParamMap.status === 'digest');
         expect(digests.length).toBeGreaterThan(0);
       }, 20_000);
       await eventually(async () => {
         // every incident that was merged has the digest it went out in
-        const sample = await Promise.all(ids.slice(0, 100).map(id => request(server).get(`/api/oncall/incidents/${id}`)));
-        const merged = sample.filter(d => d.body.timeline.some((t: any) => t.data?.outcome === 'aggregated'));
+        const sample = await Promise.all(
+          ids
+            .slice(0, 100)
+            .map(id => request(server).get(`/api/oncall/incidents/${id}`)),
+        );
+        const merged = sample.filter(d =>
+          d.body.timeline.some((t: any) => t.data?.outcome === 'aggregated'),
+        );
         expect(merged.length).toBeGreaterThan(0);
-        expect(merged.filter(d => !d.body.timeline.some((t: any) => t.data?.digest))).toEqual([]);
+        expect(
+          merged.filter(d => !d.body.timeline.some((t: any) => t.data?.digest)),
+        ).toEqual([]);
       }, 20_000);
       const calls = emu.control.calls().byApp[APP.appKey];
       const used = calls.total - before;
       // eslint-disable-next-line no-console
-      console.log(`storm: 1000 incidents, ${used} DingTalk calls, max ${calls.maxPerSecond}/s, ${calls.rejectedQps} flow-control errors`);
+      console.log(
+        `storm: 1000 incidents, ${used} DingTalk calls, max ${calls.maxPerSecond}/s, ${calls.rejectedQps} flow-control errors`,
+      );
       expect(calls.rejectedQps).toBe(0);
       expect(used).toBeLessThan(200);
     } finally {

@@ -19,8 +19,8 @@ import {
   createBackendModule,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { dingtalkNotifierServiceRef } from '@internal/plugin-dingtalk-node';
-import { oncallChannelsExtensionPoint } from '@internal/plugin-oncall-node';
+import { dingtalkNotifierServiceRef } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
+import { oncallChannelsExtensionPoint } from '@dingtalk-oncall/backstage-plugin-oncall-node';
 import { createCardActionRouter } from './lib/cardActionRouter';
 import { DingtalkChannel } from './lib/DingtalkChannel';
 
@@ -44,12 +44,25 @@ export const oncallModuleDingtalk = createBackendModule({
         auth: coreServices.auth,
         lifecycle: coreServices.lifecycle,
       },
-      async init({ channels, notifier, config, logger, database, httpRouter, httpAuth, auth, lifecycle }) {
+      async init({
+        channels,
+        notifier,
+        config,
+        logger,
+        database,
+        httpRouter,
+        httpAuth,
+        auth,
+        lifecycle,
+      }) {
         const db = await database.getClient();
         if (!database.migrations?.skip) {
           // The oncall plugin's database, with this module's own migrations table.
           await db.migrate.latest({
-            directory: resolvePackagePath('@internal/plugin-oncall-backend-module-dingtalk', 'migrations'),
+            directory: resolvePackagePath(
+              '@dingtalk-oncall/backstage-plugin-oncall-backend-module-dingtalk',
+              'migrations',
+            ),
             tableName: 'oncall_module_dingtalk__knex_migrations',
           });
         }
@@ -58,17 +71,23 @@ export const oncallModuleDingtalk = createBackendModule({
           notifier,
           db,
           logger,
-          appBaseUrl: config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000',
+          appBaseUrl:
+            config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000',
           template: options?.getOptionalString('template'),
           defaultIntegrationId: options?.getOptionalString('integrationId'),
           aggregation: {
-            maxCardsPerMinute: options?.getOptionalNumber('aggregation.maxCardsPerMinute') ?? 30,
-            minQuotaShare: options?.getOptionalNumber('aggregation.minQuotaShare') ?? 0.1,
-            digestSeconds: options?.getOptionalNumber('aggregation.digestSeconds') ?? 30,
+            maxCardsPerMinute:
+              options?.getOptionalNumber('aggregation.maxCardsPerMinute') ?? 30,
+            minQuotaShare:
+              options?.getOptionalNumber('aggregation.minQuotaShare') ?? 0.1,
+            digestSeconds:
+              options?.getOptionalNumber('aggregation.digestSeconds') ?? 30,
           },
         });
         channels.addChannel(channel);
-        httpRouter.use(createCardActionRouter({ channel, httpAuth, auth, logger }));
+        httpRouter.use(
+          createCardActionRouter({ channel, httpAuth, auth, logger }),
+        );
         channel.start();
         lifecycle.addShutdownHook(() => channel.stop());
       },

@@ -19,8 +19,8 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { oncallPermissions } from '@internal/plugin-oncall-common';
-import { oncallChannelsExtensionPoint } from '@internal/plugin-oncall-node';
+import { oncallPermissions } from '@dingtalk-oncall/backstage-plugin-oncall-common';
+import { oncallChannelsExtensionPoint } from '@dingtalk-oncall/backstage-plugin-oncall-node';
 import { createOncallActions } from './actions/createOncallActions';
 import { createStores } from './database';
 import { Clock, EscalationEngine } from './engine/EscalationEngine';

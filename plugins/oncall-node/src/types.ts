@@ -17,9 +17,9 @@ import type {
   ChannelTarget,
   Incident,
   TimelineEntryType,
-} from '@internal/plugin-oncall-common';
+} from '@dingtalk-oncall/backstage-plugin-oncall-common';
 
-export type { ChannelTarget } from '@internal/plugin-oncall-common';
+export type { ChannelTarget } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 
 /**
  * A channel target chosen in a rule (e.g. a DingTalk group chat).

@@ -14,7 +14,13 @@
  * limitations under the License.
  */
 
-import { ApiBlueprint, createFrontendPlugin, discoveryApiRef, fetchApiRef, PageBlueprint } from '@backstage/frontend-plugin-api';
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+  PageBlueprint,
+} from '@backstage/frontend-plugin-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { OncallClient, oncallApiRef } from './api/OncallApi';
 import { rootRouteRef } from './routes';
@@ -25,7 +31,8 @@ const oncallApi = ApiBlueprint.make({
     defineParams({
       api: oncallApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new OncallClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new OncallClient({ discoveryApi, fetchApi }),
     }),
 });
 
@@ -45,7 +52,8 @@ const entityContent = EntityContentBlueprint.make({
     path: 'oncall',
     title: 'On-call',
     filter: 'kind:component',
-    loader: () => import('./components/OncallPage').then(m => <m.EntityOncallContent />),
+    loader: () =>
+      import('./components/OncallPage').then(m => <m.EntityOncallContent />),
   },
 });
 

@@ -14,7 +14,13 @@
  * limitations under the License.
  */
 
-import { createApiFactory, createPlugin, createRoutableExtension, discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
+import {
+  createApiFactory,
+  createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/core-plugin-api';
 import { OncallClient, oncallApiRef } from './api/OncallApi';
 import { rootRouteRef } from './routes';
 
@@ -26,7 +32,8 @@ export const oncallPlugin = createPlugin({
     createApiFactory({
       api: oncallApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new OncallClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new OncallClient({ discoveryApi, fetchApi }),
     }),
   ],
 });
@@ -35,7 +42,8 @@ export const oncallPlugin = createPlugin({
 export const OncallPage = oncallPlugin.provide(
   createRoutableExtension({
     name: 'OncallPage',
-    component: () => import('./components/OncallPage').then(m => m.LegacyOncallPage),
+    component: () =>
+      import('./components/OncallPage').then(m => m.LegacyOncallPage),
     mountPoint: rootRouteRef,
   }),
 );
@@ -44,7 +52,8 @@ export const OncallPage = oncallPlugin.provide(
 export const EntityOncallContent = oncallPlugin.provide(
   createRoutableExtension({
     name: 'EntityOncallContent',
-    component: () => import('./components/OncallPage').then(m => m.EntityOncallContent),
+    component: () =>
+      import('./components/OncallPage').then(m => m.EntityOncallContent),
     mountPoint: rootRouteRef,
   }),
 );

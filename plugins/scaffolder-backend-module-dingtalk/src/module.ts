@@ -14,10 +14,17 @@
  * limitations under the License.
  */
 
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { dingtalkNotifierServiceRef } from '@internal/plugin-dingtalk-node';
-import { createInviteToWarRoomAction, createSendMessageAction, createWarRoomAction } from './actions';
+import { dingtalkNotifierServiceRef } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
+import {
+  createInviteToWarRoomAction,
+  createSendMessageAction,
+  createWarRoomAction,
+} from './actions';
 
 /**
  * Scaffolder actions for DingTalk: war rooms and messages.
@@ -38,8 +45,13 @@ export const scaffolderModuleDingtalk = createBackendModule({
       async init({ scaffolder, notifier, config, discovery, auth }) {
         // Only the plugin's public HTTP API is used, never its code: any
         // incident plugin that serves the same route can take war rooms.
-        const setting = config.getOptional<string | false>('scaffolder.dingtalk.incidentPluginId');
-        const incidents = setting === false ? undefined : { discovery, auth, pluginId: setting ?? 'oncall' };
+        const setting = config.getOptional<string | false>(
+          'scaffolder.dingtalk.incidentPluginId',
+        );
+        const incidents =
+          setting === false
+            ? undefined
+            : { discovery, auth, pluginId: setting ?? 'oncall' };
         scaffolder.addActions(
           createWarRoomAction({ notifier, incidents }),
           createInviteToWarRoomAction({ notifier }),

@@ -34,7 +34,9 @@
       var s = document.createElement('script');
       s.src = src;
       s.onload = resolve;
-      s.onerror = function () { reject(new Error('could not load ' + src)); };
+      s.onerror = function () {
+        reject(new Error('could not load ' + src));
+      };
       document.head.appendChild(s);
     });
   }
@@ -44,15 +46,26 @@
       window.dd.runtime.permission.requestAuthCode({
         corpId: corpId,
         clientId: clientId,
-        onSuccess: function (r) { resolve(r.code); },
-        onFail: function (e) { reject(new Error((e && (e.errorMessage || e.message)) || 'requestAuthCode failed')); },
+        onSuccess: function (r) {
+          resolve(r.code);
+        },
+        onFail: function (e) {
+          reject(
+            new Error(
+              (e && (e.errorMessage || e.message)) || 'requestAuthCode failed',
+            ),
+          );
+        },
       });
     });
   }
 
   function render(session) {
     if (!session.linked) {
-      status.textContent = 'Hello ' + (session.dingtalkName || '') + '. Sign in to Backstage once to link your DingTalk account.';
+      status.textContent =
+        'Hello ' +
+        (session.dingtalkName || '') +
+        '. Sign in to Backstage once to link your DingTalk account.';
       var a = document.createElement('a');
       a.className = 'button';
       a.id = 'link-account';
@@ -80,23 +93,41 @@
   }
 
   fetch(base + '/' + encodeURIComponent(integrationId) + '/config')
-    .then(function (r) { if (!r.ok) throw new Error('Unknown integration'); return r.json(); })
+    .then(function (r) {
+      if (!r.ok) throw new Error('Unknown integration');
+      return r.json();
+    })
     .then(function (config) {
       document.getElementById('title').textContent = config.name;
       // Opened from the DingTalk simulator: its JSAPI stand-in; in DingTalk: the real JSAPI.
       var emulator = query.get('emulator');
-      var jsapi = emulator ? emulator.replace(/\/$/, '') + '/_emulator/jsapi-shim.js' : base + '/assets/dingtalk-jsapi.js';
+      var jsapi = emulator
+        ? emulator.replace(/\/$/, '') + '/_emulator/jsapi-shim.js'
+        : base + '/assets/dingtalk-jsapi.js';
       return loadScript(jsapi)
-        .then(function () { return requestAuthCode(config.corpId, config.clientId); })
+        .then(function () {
+          return requestAuthCode(config.corpId, config.clientId);
+        })
         .then(function (code) {
-          return fetch(base + '/' + encodeURIComponent(integrationId) + '/session', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ code: code }),
+          return fetch(
+            base + '/' + encodeURIComponent(integrationId) + '/session',
+            {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ code: code }),
+            },
+          );
+        })
+        .then(function (r) {
+          return r.json().then(function (b) {
+            if (!r.ok)
+              throw new Error((b.error && b.error.message) || 'sign-in failed');
+            return b;
           });
         })
-        .then(function (r) { return r.json().then(function (b) { if (!r.ok) throw new Error((b.error && b.error.message) || 'sign-in failed'); return b; }); })
         .then(render);
     })
-    .catch(function (e) { fail(e.message); });
+    .catch(function (e) {
+      fail(e.message);
+    });
 })();

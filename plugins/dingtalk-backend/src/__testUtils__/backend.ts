@@ -14,11 +14,15 @@
  * limitations under the License.
  */
 
-import { coreServices, createServiceFactory, LoggerService } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createServiceFactory,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { Entity } from '@backstage/catalog-model';
-import type { EmulatorHandle } from 'dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import type { Knex } from 'knex';
 import { dingtalkPlugin } from '../plugin';
 
@@ -35,15 +39,33 @@ export const ENCRYPTION_KEY = 'test-encryption-key-0123456789abcdef';
 
 /** Every log line of a test backend, to check that no secret is ever logged. */
 export class CapturingLogger implements LoggerService {
-  constructor(readonly lines: string[] = [], private readonly meta: object = {}) {}
+  constructor(
+    readonly lines: string[] = [],
+    private readonly meta: object = {},
+  ) {}
   private log(level: string, message: string, meta?: Error | object) {
-    this.lines.push(`${level} ${message} ${JSON.stringify({ ...this.meta, ...(meta instanceof Error ? { error: meta.message } : meta) })}`);
+    this.lines.push(
+      `${level} ${message} ${JSON.stringify({
+        ...this.meta,
+        ...(meta instanceof Error ? { error: meta.message } : meta),
+      })}`,
+    );
   }
-  error(message: string, meta?: Error | object) { this.log('error', message, meta); }
-  warn(message: string, meta?: Error | object) { this.log('warn', message, meta); }
-  info(message: string, meta?: Error | object) { this.log('info', message, meta); }
-  debug(message: string, meta?: Error | object) { this.log('debug', message, meta); }
-  child(meta: object): LoggerService { return new CapturingLogger(this.lines, { ...this.meta, ...meta }); }
+  error(message: string, meta?: Error | object) {
+    this.log('error', message, meta);
+  }
+  warn(message: string, meta?: Error | object) {
+    this.log('warn', message, meta);
+  }
+  info(message: string, meta?: Error | object) {
+    this.log('info', message, meta);
+  }
+  debug(message: string, meta?: Error | object) {
+    this.log('debug', message, meta);
+  }
+  child(meta: object): LoggerService {
+    return new CapturingLogger(this.lines, { ...this.meta, ...meta });
+  }
 }
 
 /** The API body that creates integration `acme` for the emulator's APP. */
@@ -63,7 +85,11 @@ export function userEntity(name: string, mobile?: string): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'User',
-    metadata: { name, namespace: 'default', annotations: mobile ? { 'dingtalk.com/mobile': mobile } : {} },
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: mobile ? { 'dingtalk.com/mobile': mobile } : {},
+    },
     spec: { profile: { displayName: name } },
   };
 }
@@ -94,8 +120,16 @@ export async function startDingtalkBackend(opts: {
         },
       }),
       catalogServiceMock.factory({ entities: opts.users ?? [] }),
-      createServiceFactory({ service: coreServices.rootLogger, deps: {}, factory: () => logger }),
-      createServiceFactory({ service: coreServices.logger, deps: {}, factory: () => logger }),
+      createServiceFactory({
+        service: coreServices.rootLogger,
+        deps: {},
+        factory: () => logger,
+      }),
+      createServiceFactory({
+        service: coreServices.logger,
+        deps: {},
+        factory: () => logger,
+      }),
       ...(opts.features ?? []),
     ],
   });

@@ -14,11 +14,21 @@
  * limitations under the License.
  */
 
-import type { AuditorService, BackstageCredentials, PermissionsService } from '@backstage/backend-plugin-api';
+import type {
+  AuditorService,
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult, type BasicPermission } from '@backstage/plugin-permission-common';
-import { dingtalkIntegrationReadPermission, dingtalkMessageSendPermission } from '@internal/plugin-dingtalk-common';
+import {
+  AuthorizeResult,
+  type BasicPermission,
+} from '@backstage/plugin-permission-common';
+import {
+  dingtalkIntegrationReadPermission,
+  dingtalkMessageSendPermission,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import type { GroupsStore } from '../database/GroupsStore';
 import type { IntegrationRegistry } from '../service/IntegrationRegistry';
 import type { Messenger } from '../service/Messenger';
@@ -42,10 +52,17 @@ export function createDingtalkActions(deps: {
 
   // The registry only checks that someone is signed in; what they may do is
   // the REST API's rule, so ask the permission framework the same question.
-  async function authorize(credentials: BackstageCredentials, permission: BasicPermission) {
-    const [decision] = await deps.permissions.authorize([{ permission }], { credentials });
+  async function authorize(
+    credentials: BackstageCredentials,
+    permission: BasicPermission,
+  ) {
+    const [decision] = await deps.permissions.authorize([{ permission }], {
+      credentials,
+    });
     if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`You are not allowed to do this (${permission.name})`);
+      throw new NotAllowedError(
+        `You are not allowed to do this (${permission.name})`,
+      );
     }
   }
 
@@ -67,9 +84,19 @@ export function createDingtalkActions(deps: {
               corpId: z.string(),
               agentId: z.string(),
               clientId: z.string(),
-              edition: z.string().describe('standard, professional or exclusive: sets the QPS and monthly quota'),
-              transport: z.string().describe('http (event push) or stream (Stream mode)'),
-              source: z.string().describe('database (managed in Backstage) or config (read-only)'),
+              edition: z
+                .string()
+                .describe(
+                  'standard, professional or exclusive: sets the QPS and monthly quota',
+                ),
+              transport: z
+                .string()
+                .describe('http (event push) or stream (Stream mode)'),
+              source: z
+                .string()
+                .describe(
+                  'database (managed in Backstage) or config (read-only)',
+                ),
             }),
           ),
         }),
@@ -77,8 +104,26 @@ export function createDingtalkActions(deps: {
     action: async ({ credentials }) => {
       await authorize(credentials, dingtalkIntegrationReadPermission);
       const integrations = (await registry.list()).map(i => {
-        const { id, name, corpId, agentId, clientId, edition, transport, source } = registry.toPublic(i);
-        return { id, name, corpId, agentId, clientId, edition, transport, source };
+        const {
+          id,
+          name,
+          corpId,
+          agentId,
+          clientId,
+          edition,
+          transport,
+          source,
+        } = registry.toPublic(i);
+        return {
+          id,
+          name,
+          corpId,
+          agentId,
+          clientId,
+          edition,
+          transport,
+          source,
+        };
       });
       return { output: { integrations } };
     },
@@ -89,15 +134,26 @@ export function createDingtalkActions(deps: {
     title: 'List DingTalk group chats',
     description:
       'Lists the DingTalk group chats where the Cool App is installed, i.e. the groups messages and alerts can be sent to. ' +
-      'Returns each group\'s openConversationId (the id to send to) and title.',
+      "Returns each group's openConversationId (the id to send to) and title.",
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
       input: z =>
         z.object({
-          integrationId: z.string().max(64).optional().describe('The integration; may be omitted when there is only one'),
-          query: z.string().max(200).optional().describe('Part of the group title to search for'),
+          integrationId: z
+            .string()
+            .max(64)
+            .optional()
+            .describe('The integration; may be omitted when there is only one'),
+          query: z
+            .string()
+            .max(200)
+            .optional()
+            .describe('Part of the group title to search for'),
           limit: z.number().int().min(1).max(500).default(50),
-          includeUninstalled: z.boolean().default(false).describe('Also list groups the Cool App was removed from'),
+          includeUninstalled: z
+            .boolean()
+            .default(false)
+            .describe('Also list groups the Cool App was removed from'),
         }),
       output: z =>
         z.object({
@@ -143,7 +199,7 @@ export function createDingtalkActions(deps: {
     name: 'send-message',
     title: 'Send a DingTalk message',
     description:
-      'Sends a text or markdown message from the DingTalk app\'s robot to Backstage users (user entity refs, e.g. user:default/alice; ' +
+      "Sends a text or markdown message from the DingTalk app's robot to Backstage users (user entity refs, e.g. user:default/alice; " +
       'they must have linked their DingTalk account) and/or to group chats (openConversationIds from list-group-chats). ' +
       'Returns one delivery record per recipient with its outcome.',
     attributes: { readOnly: false, idempotent: false, destructive: false },
@@ -151,12 +207,33 @@ export function createDingtalkActions(deps: {
       input: z =>
         z.object({
           integrationId: z.string().max(64).optional(),
-          users: z.array(z.string().min(1).max(255)).max(1000).optional().describe('User entity refs'),
-          groups: z.array(z.string().min(1).max(255)).max(1000).optional().describe('openConversationIds'),
-          reference: z.string().max(255).optional().describe('Free text kept with the delivery records, e.g. an incident id'),
+          users: z
+            .array(z.string().min(1).max(255))
+            .max(1000)
+            .optional()
+            .describe('User entity refs'),
+          groups: z
+            .array(z.string().min(1).max(255))
+            .max(1000)
+            .optional()
+            .describe('openConversationIds'),
+          reference: z
+            .string()
+            .max(255)
+            .optional()
+            .describe(
+              'Free text kept with the delivery records, e.g. an incident id',
+            ),
           message: z.discriminatedUnion('type', [
-            z.object({ type: z.literal('text'), content: z.string().min(1).max(20_000) }),
-            z.object({ type: z.literal('markdown'), title: z.string().min(1).max(200), text: z.string().min(1).max(20_000) }),
+            z.object({
+              type: z.literal('text'),
+              content: z.string().min(1).max(20_000),
+            }),
+            z.object({
+              type: z.literal('markdown'),
+              title: z.string().min(1).max(200),
+              text: z.string().min(1).max(20_000),
+            }),
           ]),
         }),
       output: z =>
@@ -166,7 +243,11 @@ export function createDingtalkActions(deps: {
               recipientType: z.string(),
               recipient: z.string(),
               dingtalkUserId: z.string().optional(),
-              outcome: z.string().describe("sent, 'app not linked', 'flow controlled', 'quota exhausted', failed, ..."),
+              outcome: z
+                .string()
+                .describe(
+                  "sent, 'app not linked', 'flow controlled', 'quota exhausted', failed, ...",
+                ),
               error: z.string().optional(),
             }),
           ),
@@ -200,7 +281,7 @@ export function createDingtalkActions(deps: {
     name: 'create-war-room',
     title: 'Create a DingTalk war room',
     description:
-      'Creates a DingTalk scene group (a war room) from the integration\'s group template, with an owner and members given as ' +
+      "Creates a DingTalk scene group (a war room) from the integration's group template, with an owner and members given as " +
       'user entity refs or mobile numbers. The uuid makes it idempotent: the same uuid returns the same group.',
     attributes: { readOnly: false, idempotent: true, destructive: false },
     schema: {
@@ -209,14 +290,27 @@ export function createDingtalkActions(deps: {
           integrationId: z.string().max(64).optional(),
           title: z.string().min(1).max(200),
           ownerUserEntityRef: z.string().max(255).optional(),
-          ownerMobile: z.string().regex(/^\+?[0-9-]{5,20}$/).optional(),
+          ownerMobile: z
+            .string()
+            .regex(/^\+?[0-9-]{5,20}$/)
+            .optional(),
           members: z
             .object({
-              userEntityRefs: z.array(z.string().min(1).max(255)).max(1000).optional(),
-              mobiles: z.array(z.string().regex(/^\+?[0-9-]{5,20}$/)).max(1000).optional(),
+              userEntityRefs: z
+                .array(z.string().min(1).max(255))
+                .max(1000)
+                .optional(),
+              mobiles: z
+                .array(z.string().regex(/^\+?[0-9-]{5,20}$/))
+                .max(1000)
+                .optional(),
             })
             .default({}),
-          uuid: z.string().min(1).max(128).describe('Idempotency key, e.g. the incident id'),
+          uuid: z
+            .string()
+            .min(1)
+            .max(128)
+            .describe('Idempotency key, e.g. the incident id'),
           reference: z.string().max(255).optional(),
         }),
       output: z =>
@@ -224,7 +318,9 @@ export function createDingtalkActions(deps: {
           openConversationId: z.string(),
           chatId: z.string().optional(),
           url: z.string().describe('Opens the group in DingTalk'),
-          invited: z.array(z.string()).describe('Members added (user entity refs or mobiles)'),
+          invited: z
+            .array(z.string())
+            .describe('Members added (user entity refs or mobiles)'),
           notFound: z.array(z.object({ who: z.string(), reason: z.string() })),
         }),
     },
@@ -234,19 +330,28 @@ export function createDingtalkActions(deps: {
       const event = await deps.auditor.createEvent({
         eventId: 'warroom-create',
         severityLevel: 'medium',
-        meta: { integrationId: integration.id, title: input.title, reference: input.reference ?? null, via: 'actions' },
+        meta: {
+          integrationId: integration.id,
+          title: input.title,
+          reference: input.reference ?? null,
+          via: 'actions',
+        },
       });
       try {
         const room = await deps.people.createWarRoom(integration, input);
         await event.success();
-        const who = (m: { userEntityRef?: string; mobile?: string }) => m.userEntityRef ?? m.mobile ?? '';
+        const who = (m: { userEntityRef?: string; mobile?: string }) =>
+          m.userEntityRef ?? m.mobile ?? '';
         return {
           output: {
             openConversationId: room.openConversationId,
             chatId: room.chatId ?? undefined,
             url: room.url,
             invited: room.invited.map(who),
-            notFound: room.notFound.map(m => ({ who: who(m), reason: m.reason ?? 'unknown' })),
+            notFound: room.notFound.map(m => ({
+              who: who(m),
+              reason: m.reason ?? 'unknown',
+            })),
           },
         };
       } catch (error) {

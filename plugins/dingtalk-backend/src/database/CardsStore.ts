@@ -42,18 +42,25 @@ export class CardsStore {
   }
 
   async get(outTrackId: string): Promise<StoredCard | undefined> {
-    const r = await this.db('dingtalk_cards').where({ out_track_id: outTrackId }).first();
+    const r = await this.db('dingtalk_cards')
+      .where({ out_track_id: outTrackId })
+      .first();
     if (!r) return undefined;
     return {
       outTrackId: r.out_track_id,
       integrationId: r.integration_id,
       reference: r.reference ?? undefined,
-      callback: r.callback_plugin ? { pluginId: r.callback_plugin, path: r.callback_path } : undefined,
+      callback: r.callback_plugin
+        ? { pluginId: r.callback_plugin, path: r.callback_path }
+        : undefined,
     };
   }
 
   /** Records that the quota warning for a month went out; false if it already had. */
-  async claimQuotaAlert(integrationId: string, month: string): Promise<boolean> {
+  async claimQuotaAlert(
+    integrationId: string,
+    month: string,
+  ): Promise<boolean> {
     const inserted = await this.db('dingtalk_quota_alerts')
       .insert({ integration_id: integrationId, month })
       .onConflict(['integration_id', 'month'])

@@ -21,17 +21,65 @@ import { migrateDingtalkBackend } from './migrations';
 describe('EventsStore', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-  it.each(databases.eachSupportedId())('claims each event once and forgets old ones on %p', async databaseId => {
-    const db = await databases.init(databaseId);
-    await migrateDingtalkBackend(db);
-    const store = new EventsStore(db);
-    expect(await store.claim('acme', 'old', 'chat_update_title', '{}', '2026-01-01T00:00:00.000Z', 'done')).toBe(true);
-    expect(await store.claim('acme', 'new', 'chat_update_title', '{}', '2026-01-09T00:00:00.000Z', 'done')).toBe(true);
-    expect(await store.claim('acme', 'old', 'chat_update_title', '{}', '2026-01-01T00:00:01.000Z', 'done')).toBe(false);
+  it.each(databases.eachSupportedId())(
+    'claims each event once and forgets old ones on %p',
+    async databaseId => {
+      const db = await databases.init(databaseId);
+      await migrateDingtalkBackend(db);
+      const store = new EventsStore(db);
+      expect(
+        await store.claim(
+          'acme',
+          'old',
+          'chat_update_title',
+          '{}',
+          '2026-01-01T00:00:00.000Z',
+          'done',
+        ),
+      ).toBe(true);
+      expect(
+        await store.claim(
+          'acme',
+          'new',
+          'chat_update_title',
+          '{}',
+          '2026-01-09T00:00:00.000Z',
+          'done',
+        ),
+      ).toBe(true);
+      expect(
+        await store.claim(
+          'acme',
+          'old',
+          'chat_update_title',
+          '{}',
+          '2026-01-01T00:00:01.000Z',
+          'done',
+        ),
+      ).toBe(false);
 
-    expect(await store.prune('2026-01-02T00:00:00.000Z')).toBe(1);
-    // The old key is forgotten; the recent one is still a duplicate.
-    expect(await store.claim('acme', 'new', 'chat_update_title', '{}', '2026-01-09T00:00:01.000Z', 'done')).toBe(false);
-    expect(await store.claim('acme', 'old', 'chat_update_title', '{}', '2026-01-09T00:00:02.000Z', 'done')).toBe(true);
-  });
+      expect(await store.prune('2026-01-02T00:00:00.000Z')).toBe(1);
+      // The old key is forgotten; the recent one is still a duplicate.
+      expect(
+        await store.claim(
+          'acme',
+          'new',
+          'chat_update_title',
+          '{}',
+          '2026-01-09T00:00:01.000Z',
+          'done',
+        ),
+      ).toBe(false);
+      expect(
+        await store.claim(
+          'acme',
+          'old',
+          'chat_update_title',
+          '{}',
+          '2026-01-09T00:00:02.000Z',
+          'done',
+        ),
+      ).toBe(true);
+    },
+  );
 });

@@ -51,7 +51,9 @@ export class EventsStore {
 
   /** Forgets a claim whose processing failed, so DingTalk's retry processes it. */
   async release(integrationId: string, eventKey: string) {
-    await this.db('dingtalk_events').where({ integration_id: integrationId, event_key: eventKey }).delete();
+    await this.db('dingtalk_events')
+      .where({ integration_id: integrationId, event_key: eventKey })
+      .delete();
   }
 
   /**
@@ -60,7 +62,9 @@ export class EventsStore {
    * gateway's re-deliveries are minutes apart. Returns how many were removed.
    */
   async prune(before: string): Promise<number> {
-    return await this.db('dingtalk_events').where('received_at', '<', before).delete();
+    return await this.db('dingtalk_events')
+      .where('received_at', '<', before)
+      .delete();
   }
 
   async list(integrationId: string, limit = 100) {
@@ -68,6 +72,10 @@ export class EventsStore {
       .where({ integration_id: integrationId })
       .orderBy('received_at', 'desc')
       .limit(limit);
-    return rows.map(r => ({ eventType: r.event_type, status: r.status, receivedAt: r.received_at }));
+    return rows.map(r => ({
+      eventType: r.event_type,
+      status: r.status,
+      receivedAt: r.received_at,
+    }));
   }
 }

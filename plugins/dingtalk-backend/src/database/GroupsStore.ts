@@ -15,13 +15,17 @@
  */
 
 import type { Knex } from 'knex';
-import type { DingtalkGroupChat } from '@internal/plugin-dingtalk-common';
+import type { DingtalkGroupChat } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 
 /** Group chats where an integration's Cool App is, or was, installed. */
 export class GroupsStore {
   constructor(private readonly db: Knex) {}
 
-  async install(integrationId: string, g: { openConversationId: string; title: string; chatId?: string }, at: string) {
+  async install(
+    integrationId: string,
+    g: { openConversationId: string; title: string; chatId?: string },
+    at: string,
+  ) {
     await this.db('dingtalk_groups')
       .insert({
         integration_id: integrationId,
@@ -35,17 +39,36 @@ export class GroupsStore {
         updated_at: at,
       })
       .onConflict(['integration_id', 'open_conversation_id'])
-      .merge(['title', 'title_lower', 'installed', 'installed_at', 'uninstalled_at', 'updated_at']);
+      .merge([
+        'title',
+        'title_lower',
+        'installed',
+        'installed_at',
+        'uninstalled_at',
+        'updated_at',
+      ]);
   }
 
-  async uninstall(integrationId: string, openConversationId: string, at: string): Promise<boolean> {
+  async uninstall(
+    integrationId: string,
+    openConversationId: string,
+    at: string,
+  ): Promise<boolean> {
     const n = await this.db('dingtalk_groups')
-      .where({ integration_id: integrationId, open_conversation_id: openConversationId })
+      .where({
+        integration_id: integrationId,
+        open_conversation_id: openConversationId,
+      })
       .update({ installed: false, uninstalled_at: at, updated_at: at });
     return n > 0;
   }
 
-  async rename(integrationId: string, key: { openConversationId?: string; chatId?: string }, title: string, at: string): Promise<void> {
+  async rename(
+    integrationId: string,
+    key: { openConversationId?: string; chatId?: string },
+    title: string,
+    at: string,
+  ): Promise<void> {
     if (key.openConversationId) {
       // The event callback's statement: a fixed text skips the query
       // builder's compile on every rename push.
@@ -61,9 +84,15 @@ export class GroupsStore {
       .update({ title, title_lower: title.toLowerCase(), updated_at: at });
   }
 
-  async get(integrationId: string, openConversationId: string): Promise<DingtalkGroupChat | undefined> {
+  async get(
+    integrationId: string,
+    openConversationId: string,
+  ): Promise<DingtalkGroupChat | undefined> {
     const row = await this.db('dingtalk_groups')
-      .where({ integration_id: integrationId, open_conversation_id: openConversationId })
+      .where({
+        integration_id: integrationId,
+        open_conversation_id: openConversationId,
+      })
       .first();
     return row ? toGroup(row) : undefined;
   }
@@ -71,21 +100,35 @@ export class GroupsStore {
   /** Installed groups whose title contains `q` (any case), a page at a time. */
   async search(
     integrationId: string,
-    opts: { q?: string; limit: number; offset: number; includeUninstalled?: boolean },
+    opts: {
+      q?: string;
+      limit: number;
+      offset: number;
+      includeUninstalled?: boolean;
+    },
   ): Promise<{ items: DingtalkGroupChat[]; total: number }> {
-    const base = this.db('dingtalk_groups').where({ integration_id: integrationId });
+    const base = this.db('dingtalk_groups').where({
+      integration_id: integrationId,
+    });
     if (!opts.includeUninstalled) base.andWhere({ installed: true });
     if (opts.q) {
       const escaped = opts.q.toLowerCase().replace(/[\\%_]/g, c => `\\${c}`);
       base.andWhereRaw("title_lower like ? escape '\\'", [`%${escaped}%`]);
     }
     const [{ count }] = await base.clone().count({ count: '*' });
-    const rows = await base.orderBy('title_lower').orderBy('open_conversation_id').limit(opts.limit).offset(opts.offset);
+    const rows = await base
+      .orderBy('title_lower')
+      .orderBy('open_conversation_id')
+      .limit(opts.limit)
+      .offset(opts.offset);
     return { items: rows.map(toGroup), total: Number(count) };
   }
 
   async listInstalled(integrationId: string): Promise<DingtalkGroupChat[]> {
-    const rows = await this.db('dingtalk_groups').where({ integration_id: integrationId, installed: true });
+    const rows = await this.db('dingtalk_groups').where({
+      integration_id: integrationId,
+      installed: true,
+    });
     return rows.map(toGroup);
   }
 }

@@ -15,7 +15,10 @@
  */
 
 import type { Knex } from 'knex';
-import type { DingtalkEdition, DingtalkTransport } from '@internal/plugin-dingtalk-common';
+import type {
+  DingtalkEdition,
+  DingtalkTransport,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 
 /** An integration with its secrets, as only the backend ever sees it. */
 export interface StoredIntegration {
@@ -72,7 +75,13 @@ export class IntegrationsStore {
       corp_id: i.corpId,
       agent_id: i.agentId,
       client_id: i.clientId,
-      secrets: this.box.seal(JSON.stringify({ clientSecret: i.clientSecret, aesKey: i.aesKey, token: i.token })),
+      secrets: this.box.seal(
+        JSON.stringify({
+          clientSecret: i.clientSecret,
+          aesKey: i.aesKey,
+          token: i.token,
+        }),
+      ),
       edition: i.edition,
       transport: i.transport,
       war_room_template_id: i.warRoom.templateId ?? null,
@@ -96,7 +105,10 @@ export class IntegrationsStore {
       token: secrets.token,
       edition: r.edition,
       transport: r.transport,
-      warRoom: { templateId: r.war_room_template_id ?? undefined, botId: r.war_room_bot_id ?? undefined },
+      warRoom: {
+        templateId: r.war_room_template_id ?? undefined,
+        botId: r.war_room_bot_id ?? undefined,
+      },
       source: 'database',
       createdBy: r.created_by ?? undefined,
       createdAt: r.created_at,

@@ -15,7 +15,7 @@
  */
 
 import type { Knex } from 'knex';
-import type { DingtalkAccountLink } from '@internal/plugin-dingtalk-common';
+import type { DingtalkAccountLink } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 
 /** Links between Backstage users and DingTalk users, per integration. */
 export class LinksStore {
@@ -26,7 +26,11 @@ export class LinksStore {
     await this.db.transaction(async tx => {
       await tx('dingtalk_links')
         .where({ integration_id: l.integrationId })
-        .andWhere(q => q.where({ user_entity_ref: l.userEntityRef }).orWhere({ dingtalk_user_id: l.dingtalkUserId }))
+        .andWhere(q =>
+          q
+            .where({ user_entity_ref: l.userEntityRef })
+            .orWhere({ dingtalk_user_id: l.dingtalkUserId }),
+        )
         .delete();
       await tx('dingtalk_links').insert({
         integration_id: l.integrationId,
@@ -40,10 +44,20 @@ export class LinksStore {
   }
 
   async unlink(integrationId: string, userEntityRef: string): Promise<boolean> {
-    return (await this.db('dingtalk_links').where({ integration_id: integrationId, user_entity_ref: userEntityRef }).delete()) > 0;
+    return (
+      (await this.db('dingtalk_links')
+        .where({
+          integration_id: integrationId,
+          user_entity_ref: userEntityRef,
+        })
+        .delete()) > 0
+    );
   }
 
-  async byUsers(integrationId: string, userEntityRefs: string[]): Promise<Map<string, DingtalkAccountLink>> {
+  async byUsers(
+    integrationId: string,
+    userEntityRefs: string[],
+  ): Promise<Map<string, DingtalkAccountLink>> {
     const result = new Map<string, DingtalkAccountLink>();
     for (let i = 0; i < userEntityRefs.length; i += 500) {
       const rows = await this.db('dingtalk_links')
@@ -54,12 +68,23 @@ export class LinksStore {
     return result;
   }
 
-  async byDingtalkUser(integrationId: string, dingtalkUserId: string): Promise<DingtalkAccountLink | undefined> {
-    const row = await this.db('dingtalk_links').where({ integration_id: integrationId, dingtalk_user_id: dingtalkUserId }).first();
+  async byDingtalkUser(
+    integrationId: string,
+    dingtalkUserId: string,
+  ): Promise<DingtalkAccountLink | undefined> {
+    const row = await this.db('dingtalk_links')
+      .where({
+        integration_id: integrationId,
+        dingtalk_user_id: dingtalkUserId,
+      })
+      .first();
     return row ? toLink(row) : undefined;
   }
 
-  async list(filter: { integrationId?: string; userEntityRef?: string }): Promise<DingtalkAccountLink[]> {
+  async list(filter: {
+    integrationId?: string;
+    userEntityRef?: string;
+  }): Promise<DingtalkAccountLink[]> {
     const q = this.db('dingtalk_links');
     if (filter.integrationId) q.where('integration_id', filter.integrationId);
     if (filter.userEntityRef) q.where('user_entity_ref', filter.userEntityRef);

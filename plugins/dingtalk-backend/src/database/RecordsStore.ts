@@ -16,13 +16,16 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { DeliveryRecord } from '@internal/plugin-dingtalk-common';
+import type { DeliveryRecord } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 
 /** Operation records: every delivery attempt and its outcome. */
 export class RecordsStore {
   constructor(private readonly db: Knex) {}
 
-  async add(records: Array<Omit<DeliveryRecord, 'id' | 'createdAt'>>, at: string): Promise<DeliveryRecord[]> {
+  async add(
+    records: Array<Omit<DeliveryRecord, 'id' | 'createdAt'>>,
+    at: string,
+  ): Promise<DeliveryRecord[]> {
     const full = records.map(r => ({ ...r, id: randomUUID(), createdAt: at }));
     if (full.length) {
       // chunked: SQLite limits the number of bound parameters per statement
@@ -60,7 +63,11 @@ export class RecordsStore {
     if (filter.recipient) q.where('recipient', filter.recipient);
     if (filter.reference) q.where('reference', filter.reference);
     const [{ count }] = await q.clone().count({ count: '*' });
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).offset(filter.offset);
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(filter.limit)
+      .offset(filter.offset);
     return {
       total: Number(count),
       items: rows.map(r => ({

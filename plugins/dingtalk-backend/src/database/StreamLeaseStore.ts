@@ -32,7 +32,12 @@ export class StreamLeaseStore {
   constructor(private readonly db: Knex) {}
 
   /** Takes or renews the lease; true when `holder` holds it until `now + ttlMs`. */
-  async acquire(integrationId: string, holder: string, ttlMs: number, now = Date.now()): Promise<boolean> {
+  async acquire(
+    integrationId: string,
+    holder: string,
+    ttlMs: number,
+    now = Date.now(),
+  ): Promise<boolean> {
     const expiresAt = now + ttlMs;
     const updated = await this.db('dingtalk_stream_leases')
       .where({ integration_id: integrationId })
@@ -40,7 +45,11 @@ export class StreamLeaseStore {
       .update({ holder, expires_at: expiresAt });
     if (updated > 0) return true;
     try {
-      await this.db('dingtalk_stream_leases').insert({ integration_id: integrationId, holder, expires_at: expiresAt });
+      await this.db('dingtalk_stream_leases').insert({
+        integration_id: integrationId,
+        holder,
+        expires_at: expiresAt,
+      });
       return true;
     } catch (e) {
       // someone else holds a live lease (or took the free one first)
@@ -51,11 +60,18 @@ export class StreamLeaseStore {
 
   /** Gives the lease up at once, so that another replica need not wait for it to expire. */
   async release(integrationId: string, holder: string): Promise<void> {
-    await this.db('dingtalk_stream_leases').where({ integration_id: integrationId, holder }).delete();
+    await this.db('dingtalk_stream_leases')
+      .where({ integration_id: integrationId, holder })
+      .delete();
   }
 
-  async holder(integrationId: string, now = Date.now()): Promise<string | undefined> {
-    const row = await this.db('dingtalk_stream_leases').where({ integration_id: integrationId }).first();
+  async holder(
+    integrationId: string,
+    now = Date.now(),
+  ): Promise<string | undefined> {
+    const row = await this.db('dingtalk_stream_leases')
+      .where({ integration_id: integrationId })
+      .first();
     return row && Number(row.expires_at) > now ? row.holder : undefined;
   }
 }

@@ -28,7 +28,10 @@ export const DINGTALK_MIGRATIONS_TABLE = 'dingtalk__knex_migrations';
 
 export async function migrateDingtalkBackend(db: Knex): Promise<void> {
   await db.migrate.latest({
-    directory: resolvePackagePath('@internal/plugin-dingtalk-backend', 'migrations'),
+    directory: resolvePackagePath(
+      '@dingtalk-oncall/backstage-plugin-dingtalk-backend',
+      'migrations',
+    ),
     tableName: DINGTALK_MIGRATIONS_TABLE,
   });
 }

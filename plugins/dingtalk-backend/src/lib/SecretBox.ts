@@ -14,7 +14,14 @@
  * limitations under the License.
  */
 
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /**
  * Seals secrets at rest (AES-256-GCM) and signs short-lived tokens (HMAC),
@@ -34,14 +41,23 @@ export class SecretBox {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return `v1.${Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64')}`;
+    return `v1.${Buffer.concat([iv, cipher.getAuthTag(), data]).toString(
+      'base64',
+    )}`;
   }
 
   open(sealed: string): string {
     const raw = Buffer.from(sealed.replace(/^v1\./, ''), 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      this.key,
+      raw.subarray(0, 12),
+    );
     decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    return Buffer.concat([
+      decipher.update(raw.subarray(28)),
+      decipher.final(),
+    ]).toString('utf8');
   }
 
   mac(value: string): string {
@@ -50,7 +66,9 @@ export class SecretBox {
 
   /** A signed, expiring token carrying `payload`. */
   sign(payload: object, ttlMs: number, now = Date.now()): string {
-    const body = Buffer.from(JSON.stringify({ ...payload, exp: now + ttlMs })).toString('base64url');
+    const body = Buffer.from(
+      JSON.stringify({ ...payload, exp: now + ttlMs }),
+    ).toString('base64url');
     return `${body}.${this.mac(body)}`;
   }
 
@@ -60,9 +78,12 @@ export class SecretBox {
     if (!body || !mac) return undefined;
     const expected = Buffer.from(this.mac(body));
     const given = Buffer.from(mac);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+    if (expected.length !== given.length || !timingSafeEqual(expected, given))
+      return undefined;
     try {
-      const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+      const payload = JSON.parse(
+        Buffer.from(body, 'base64url').toString('utf8'),
+      );
       return payload.exp > now ? (payload as T) : undefined;
     } catch {
       return undefined;

@@ -14,7 +14,10 @@
  * limitations under the License.
  */
 
-import type { LoggerService, RootConfigService } from '@backstage/backend-plugin-api';
+import type {
+  LoggerService,
+  RootConfigService,
+} from '@backstage/backend-plugin-api';
 
 const DEVELOPMENT_KEY = 'development-only-dingtalk-encryption-key';
 
@@ -22,15 +25,23 @@ const DEVELOPMENT_KEY = 'development-only-dingtalk-encryption-key';
  * The key that seals integration secrets at rest. Production must set
  * `dingtalk.encryptionKey`; development falls back to a fixed key, loudly.
  */
-export function readEncryptionKey(config: RootConfigService, logger: LoggerService): string {
+export function readEncryptionKey(
+  config: RootConfigService,
+  logger: LoggerService,
+): string {
   const key = config.getOptionalString('dingtalk.encryptionKey');
   if (key) {
-    if (key.length < 32) throw new Error('dingtalk.encryptionKey must be at least 32 characters');
+    if (key.length < 32)
+      throw new Error('dingtalk.encryptionKey must be at least 32 characters');
     return key;
   }
   if (process.env.NODE_ENV === 'production') {
-    throw new Error('dingtalk.encryptionKey is required in production: it encrypts DingTalk secrets at rest');
+    throw new Error(
+      'dingtalk.encryptionKey is required in production: it encrypts DingTalk secrets at rest',
+    );
   }
-  logger.warn('dingtalk.encryptionKey is not set: using a development key; never do this in production');
+  logger.warn(
+    'dingtalk.encryptionKey is not set: using a development key; never do this in production',
+  );
   return DEVELOPMENT_KEY;
 }

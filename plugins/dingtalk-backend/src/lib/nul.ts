@@ -22,7 +22,9 @@ export function containsNul(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (value === null || typeof value !== 'object' || depth > 64) return false;
   if (Array.isArray(value)) return value.some(v => containsNul(v, depth + 1));
-  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v, depth + 1));
+  return Object.entries(value).some(
+    ([k, v]) => k.includes('\u0000') || containsNul(v, depth + 1),
+  );
 }
 
 /**
@@ -30,7 +32,11 @@ export function containsNul(value: unknown, depth = 0): boolean {
  * reached the database and ended in a 500 there (SQLite took it). No DingTalk
  * id, name or message has one: refuse it up front with a 400.
  */
-export function rejectNulCharacters(req: Request, _res: Response, next: NextFunction) {
+export function rejectNulCharacters(
+  req: Request,
+  _res: Response,
+  next: NextFunction,
+) {
   if (/%00/.test(req.originalUrl ?? '') || containsNul(req.body)) {
     next(new InputError('Text must not contain NUL (\\u0000) characters'));
     return;

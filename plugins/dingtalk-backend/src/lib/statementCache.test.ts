@@ -19,7 +19,11 @@ import { cacheSqliteStatements } from './statementCache';
 
 describe('cacheSqliteStatements', () => {
   it('compiles a repeated statement once, and answers right through schema changes and evictions', async () => {
-    const db = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true });
+    const db = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
     // better-sqlite3's own compile, counted on its Database class
     const connection = await (db.client as any).acquireConnection();
     const compile = jest.spyOn(Object.getPrototypeOf(connection), 'prepare');
@@ -28,7 +32,8 @@ describe('cacheSqliteStatements', () => {
     try {
       await db.raw('create table t (id integer primary key, name text)');
       compile.mockClear();
-      for (let i = 0; i < 50; i++) await db.raw('insert into t (id, name) values (?, ?)', [i, `n${i}`]);
+      for (let i = 0; i < 50; i++)
+        await db.raw('insert into t (id, name) values (?, ?)', [i, `n${i}`]);
       expect(compile).toHaveBeenCalledTimes(1);
       expect(await db('t').count({ n: '*' })).toEqual([{ n: 50 }]);
 
@@ -39,7 +44,8 @@ describe('cacheSqliteStatements', () => {
       expect(await byId()).toEqual([{ id: 7, name: 'n7', extra: null }]);
 
       // more texts than it keeps: the oldest are dropped, answers stay right
-      for (let i = 0; i < 10; i++) expect(await db.raw(`select ${i} as v`)).toEqual([{ v: i }]);
+      for (let i = 0; i < 10; i++)
+        expect(await db.raw(`select ${i} as v`)).toEqual([{ v: i }]);
       expect(await byId()).toEqual([{ id: 7, name: 'n7', extra: null }]);
     } finally {
       compile.mockRestore();
@@ -48,7 +54,10 @@ describe('cacheSqliteStatements', () => {
   });
 
   it('leaves other databases alone', () => {
-    const db = knexFactory({ client: 'pg', connection: 'postgres://nobody@127.0.0.1:1/none' });
+    const db = knexFactory({
+      client: 'pg',
+      connection: 'postgres://nobody@127.0.0.1:1/none',
+    });
     const on = jest.spyOn((db.client as any).pool ?? { on() {} }, 'on');
     cacheSqliteStatements(db);
     expect(on).not.toHaveBeenCalled();

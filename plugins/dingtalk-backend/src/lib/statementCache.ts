@@ -33,9 +33,18 @@ const PATCHED = Symbol.for('dingtalk.statementCache');
  */
 export function cacheSqliteStatements(db: Knex, maxPerConnection = 256): void {
   if (db.client.config?.client !== 'better-sqlite3') return;
-  const pool = (db.client as { pool?: { on(event: string, fn: (...args: any[]) => void): void } }).pool;
+  const pool = (
+    db.client as {
+      pool?: { on(event: string, fn: (...args: any[]) => void): void };
+    }
+  ).pool;
   pool?.on('acquireSuccess', (_eventId: number, connection: any) => {
-    if (!connection || connection[PATCHED] || typeof connection.prepare !== 'function') return;
+    if (
+      !connection ||
+      connection[PATCHED] ||
+      typeof connection.prepare !== 'function'
+    )
+      return;
     const prepare = connection.prepare.bind(connection);
     const cache = new Map<string, unknown>();
     connection.prepare = (sql: string) => {
@@ -45,7 +54,8 @@ export function cacheSqliteStatements(db: Knex, maxPerConnection = 256): void {
         cache.delete(sql);
       } else {
         statement = prepare(sql);
-        if (cache.size >= maxPerConnection) cache.delete(cache.keys().next().value!);
+        if (cache.size >= maxPerConnection)
+          cache.delete(cache.keys().next().value!);
       }
       cache.set(sql, statement);
       return statement;

@@ -23,7 +23,12 @@ import type { StoredIntegration } from '../database/IntegrationsStore';
 import { containsNul } from '../lib/nul';
 
 /** The event types the plugin acts on; everything else is acknowledged and recorded. */
-export const HANDLED_EVENTS = ['check_url', 'chat_update_title', 'im_cool_app_install', 'im_cool_app_uninstall'];
+export const HANDLED_EVENTS = [
+  'check_url',
+  'chat_update_title',
+  'im_cool_app_install',
+  'im_cool_app_uninstall',
+];
 
 // DingTalk's HTTP push capitalises keys (EventType, OpenConversationId); the
 // Stream mode and some docs use camelCase. Read both.
@@ -34,7 +39,10 @@ const CAPITALISED: Record<FieldName, string> = {
   chatId: 'ChatId',
   title: 'Title',
 };
-function field(event: Record<string, unknown>, name: FieldName): string | undefined {
+function field(
+  event: Record<string, unknown>,
+  name: FieldName,
+): string | undefined {
   const value = event[name] ?? event[CAPITALISED[name]];
   return value === undefined || value === null ? undefined : String(value);
 }
@@ -65,8 +73,14 @@ export class EventProcessor {
   ): Promise<{ eventType: string; duplicate: boolean }> {
     const event = parseEvent(raw);
     // Clamped to its column (a longer one made PostgreSQL fail with a 500).
-    const eventType = (opts.eventType ?? field(event, 'eventType') ?? 'unknown').slice(0, 64);
-    const key = createHash('sha256').update(opts.eventId ?? raw).digest('hex');
+    const eventType = (
+      opts.eventType ??
+      field(event, 'eventType') ??
+      'unknown'
+    ).slice(0, 64);
+    const key = createHash('sha256')
+      .update(opts.eventId ?? raw)
+      .digest('hex');
     const at = new Date().toISOString();
     const apply = this.plan(integration, eventType, event, at);
     // One write claims the event with its final status; a failure deletes the
@@ -75,7 +89,14 @@ export class EventProcessor {
     // arrives while the first copy is still being applied is acknowledged:
     // if the first copy then fails, its own request fails and DingTalk
     // retries that one.
-    const claimed = await this.deps.events.claim(integration.id, key, eventType, raw, at, apply ? 'done' : 'ignored');
+    const claimed = await this.deps.events.claim(
+      integration.id,
+      key,
+      eventType,
+      raw,
+      at,
+      apply ? 'done' : 'ignored',
+    );
     if (!claimed) return { eventType, duplicate: true };
     if (apply) {
       try {
@@ -90,26 +111,48 @@ export class EventProcessor {
   }
 
   /** What the event does, decided before anything is written; undefined: nothing (acknowledged and recorded). */
-  private plan(i: StoredIntegration, type: string, event: Record<string, unknown>, at: string): (() => Promise<unknown>) | undefined {
+  private plan(
+    i: StoredIntegration,
+    type: string,
+    event: Record<string, unknown>,
+    at: string,
+  ): (() => Promise<unknown>) | undefined {
     // Ids longer than their columns are not DingTalk's: such an event is
     // acknowledged and ignored rather than failing in the database.
     const openConversationId = field(event, 'openConversationId');
     const chatId = field(event, 'chatId');
-    if ((openConversationId?.length ?? 0) > 128 || (chatId?.length ?? 0) > 128) return undefined;
+    if ((openConversationId?.length ?? 0) > 128 || (chatId?.length ?? 0) > 128)
+      return undefined;
     switch (type) {
       case 'check_url':
         return async () => {};
       case 'chat_update_title': {
         const title = clampTitle(field(event, 'title'));
         if (!title || (!openConversationId && !chatId)) return undefined;
-        return () => this.deps.groups.rename(i.id, { openConversationId, chatId }, title, at);
+        return () =>
+          this.deps.groups.rename(
+            i.id,
+            { openConversationId, chatId },
+            title,
+            at,
+          );
       }
       case 'im_cool_app_install': {
         if (!openConversationId) return undefined;
         return async () => {
-          const title = clampTitle(field(event, 'title')) || clampTitle(await this.lookupTitle(i, openConversationId)) || openConversationId;
-          await this.deps.groups.install(i.id, { openConversationId, title, chatId }, at);
-          this.deps.logger.info('DingTalk Cool App installed in a group', { integration: i.id, openConversationId });
+          const title =
+            clampTitle(field(event, 'title')) ||
+            clampTitle(await this.lookupTitle(i, openConversationId)) ||
+            openConversationId;
+          await this.deps.groups.install(
+            i.id,
+            { openConversationId, title, chatId },
+            at,
+          );
+          this.deps.logger.info('DingTalk Cool App installed in a group', {
+            integration: i.id,
+            openConversationId,
+          });
         };
       }
       case 'im_cool_app_uninstall': {
@@ -117,17 +160,26 @@ export class EventProcessor {
         return () => this.deps.groups.uninstall(i.id, openConversationId, at);
       }
       default:
-        this.deps.logger.info('DingTalk event received and acknowledged without action', { integration: i.id, type });
+        this.deps.logger.info(
+          'DingTalk event received and acknowledged without action',
+          { integration: i.id, type },
+        );
         return undefined;
     }
   }
 
   /** The install event carries no title: ask DingTalk, but never fail the event for it. */
-  private async lookupTitle(i: StoredIntegration, openConversationId: string): Promise<string> {
+  private async lookupTitle(
+    i: StoredIntegration,
+    openConversationId: string,
+  ): Promise<string> {
     try {
-      return (await this.deps.registry.client(i).queryGroup(openConversationId)).title;
+      return (await this.deps.registry.client(i).queryGroup(openConversationId))
+        .title;
     } catch (e) {
-      this.deps.logger.warn(`Could not read the title of DingTalk group ${openConversationId}: ${e}`);
+      this.deps.logger.warn(
+        `Could not read the title of DingTalk group ${openConversationId}: ${e}`,
+      );
       return openConversationId;
     }
   }
@@ -153,7 +205,8 @@ export function parseEvent(raw: string): Record<string, unknown> {
       const value = JSON.parse(candidate);
       if (value && typeof value === 'object' && !Array.isArray(value)) {
         // PostgreSQL refuses NUL in text (a 500 otherwise); no real event has one.
-        if (containsNul(value)) throw new SyntaxError('the decrypted event contains a NUL character');
+        if (containsNul(value))
+          throw new SyntaxError('the decrypted event contains a NUL character');
         return value;
       }
     } catch (e) {

@@ -14,8 +14,18 @@
  * limitations under the License.
  */
 
-import type { CacheService, DiscoveryService, LoggerService, RootConfigService } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import type {
+  CacheService,
+  DiscoveryService,
+  LoggerService,
+  RootConfigService,
+} from '@backstage/backend-plugin-api';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import {
   buildIntegrationUrls,
   DingtalkIntegration,
@@ -23,16 +33,19 @@ import {
   DingtalkIntegrationUpdate,
   formatValidationError,
   integrationCreateSchema,
-} from '@internal/plugin-dingtalk-common';
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import {
   DingtalkApiClient,
   DingtalkCallbackCrypto,
   DingtalkQuotaCounter,
   DingtalkRateLimiter,
   DingtalkTokenProvider,
-} from '@internal/plugin-dingtalk-node';
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import type { Knex } from 'knex';
-import { IntegrationsStore, StoredIntegration } from '../database/IntegrationsStore';
+import {
+  IntegrationsStore,
+  StoredIntegration,
+} from '../database/IntegrationsStore';
 
 export interface DingtalkSettings {
   apiBaseUrl: string;
@@ -44,16 +57,30 @@ export interface DingtalkSettings {
   client?: { timeoutMs?: number; maxAttempts?: number };
 }
 
-export async function readSettings(config: RootConfigService, discovery: DiscoveryService): Promise<DingtalkSettings> {
+export async function readSettings(
+  config: RootConfigService,
+  discovery: DiscoveryService,
+): Promise<DingtalkSettings> {
   // Unless told otherwise, DingTalk reaches us where the backend's discovery
   // says the outside world does.
-  const external = (await discovery.getExternalBaseUrl('dingtalk')).replace(/\/api\/dingtalk\/?$/, '');
+  const external = (await discovery.getExternalBaseUrl('dingtalk')).replace(
+    /\/api\/dingtalk\/?$/,
+    '',
+  );
   return {
-    apiBaseUrl: config.getOptionalString('dingtalk.apiBaseUrl') ?? 'https://api.dingtalk.com',
-    oapiBaseUrl: config.getOptionalString('dingtalk.oapiBaseUrl') ?? 'https://oapi.dingtalk.com',
-    publicBaseUrl: config.getOptionalString('dingtalk.publicBaseUrl') ?? external,
-    appBaseUrl: config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000',
-    cardTemplateId: config.getOptionalString('dingtalk.cardTemplateId') ?? 'backstage-oncall.schema',
+    apiBaseUrl:
+      config.getOptionalString('dingtalk.apiBaseUrl') ??
+      'https://api.dingtalk.com',
+    oapiBaseUrl:
+      config.getOptionalString('dingtalk.oapiBaseUrl') ??
+      'https://oapi.dingtalk.com',
+    publicBaseUrl:
+      config.getOptionalString('dingtalk.publicBaseUrl') ?? external,
+    appBaseUrl:
+      config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000',
+    cardTemplateId:
+      config.getOptionalString('dingtalk.cardTemplateId') ??
+      'backstage-oncall.schema',
     // Tunable so that a slow network (or a test against a faulty emulator)
     // does not wait 10 s per attempt.
     client: {
@@ -73,9 +100,18 @@ export const CALLBACK_CACHE_MS = 5_000;
  */
 export class IntegrationRegistry {
   private readonly fromConfig: StoredIntegration[];
-  private readonly clients = new Map<string, { updatedAt: string; client: DingtalkApiClient }>();
-  private readonly cryptos = new Map<string, { updatedAt: string; crypto: DingtalkCallbackCrypto }>();
-  private readonly recent = new Map<string, { readAt: number; integration: StoredIntegration }>();
+  private readonly clients = new Map<
+    string,
+    { updatedAt: string; client: DingtalkApiClient }
+  >();
+  private readonly cryptos = new Map<
+    string,
+    { updatedAt: string; crypto: DingtalkCallbackCrypto }
+  >();
+  private readonly recent = new Map<
+    string,
+    { readAt: number; integration: StoredIntegration }
+  >();
   private readonly tokens: DingtalkTokenProvider;
   private readonly limiter: DingtalkRateLimiter;
   readonly quota: DingtalkQuotaCounter;
@@ -101,13 +137,17 @@ export class IntegrationRegistry {
   }
 
   async get(id: string): Promise<StoredIntegration> {
-    const found = this.fromConfig.find(i => i.id === id) ?? (await this.opts.store.get(id));
-    if (!found) throw new NotFoundError(`No DingTalk integration with id '${id}'`);
+    const found =
+      this.fromConfig.find(i => i.id === id) ?? (await this.opts.store.get(id));
+    if (!found)
+      throw new NotFoundError(`No DingTalk integration with id '${id}'`);
     return found;
   }
 
   async find(id: string): Promise<StoredIntegration | undefined> {
-    return this.fromConfig.find(i => i.id === id) ?? (await this.opts.store.get(id));
+    return (
+      this.fromConfig.find(i => i.id === id) ?? (await this.opts.store.get(id))
+    );
   }
 
   /**
@@ -120,12 +160,16 @@ export class IntegrationRegistry {
    * an integration created a moment ago on another replica answers its
    * `check_url`.
    */
-  async findForCallback(id: string, opts: { fresh?: boolean; now?: number } = {}): Promise<StoredIntegration | undefined> {
+  async findForCallback(
+    id: string,
+    opts: { fresh?: boolean; now?: number } = {},
+  ): Promise<StoredIntegration | undefined> {
     const configured = this.fromConfig.find(i => i.id === id);
     if (configured) return configured;
     const now = opts.now ?? Date.now();
     const cached = this.recent.get(id);
-    if (cached && !opts.fresh && now - cached.readAt < CALLBACK_CACHE_MS) return cached.integration;
+    if (cached && !opts.fresh && now - cached.readAt < CALLBACK_CACHE_MS)
+      return cached.integration;
     const integration = await this.opts.store.get(id);
     if (integration) {
       // Bounded: ids come from URLs anyone can send.
@@ -149,12 +193,18 @@ export class IntegrationRegistry {
     );
   }
 
-  async create(input: DingtalkIntegrationCreate, createdBy: string): Promise<StoredIntegration> {
+  async create(
+    input: DingtalkIntegrationCreate,
+    createdBy: string,
+  ): Promise<StoredIntegration> {
     const id = input.id ?? slug(input.name);
     const all = await this.list();
-    if (all.some(i => i.id === id)) throw new ConflictError(`An integration with id '${id}' already exists`);
+    if (all.some(i => i.id === id))
+      throw new ConflictError(`An integration with id '${id}' already exists`);
     if (all.some(i => i.clientId === input.clientId)) {
-      throw new ConflictError(`An integration for Client ID '${input.clientId}' already exists`);
+      throw new ConflictError(
+        `An integration for Client ID '${input.clientId}' already exists`,
+      );
     }
     const now = new Date().toISOString();
     const integration: StoredIntegration = {
@@ -178,18 +228,30 @@ export class IntegrationRegistry {
     return integration;
   }
 
-  async update(id: string, patch: DingtalkIntegrationUpdate): Promise<StoredIntegration> {
+  async update(
+    id: string,
+    patch: DingtalkIntegrationUpdate,
+  ): Promise<StoredIntegration> {
     const existing = await this.get(id);
     if (existing.source === 'config') {
-      throw new NotAllowedError(`Integration '${id}' is declared in app-config and cannot be changed here`);
+      throw new NotAllowedError(
+        `Integration '${id}' is declared in app-config and cannot be changed here`,
+      );
     }
     if (patch.clientId && patch.clientId !== existing.clientId) {
-      const clash = (await this.list()).find(i => i.clientId === patch.clientId);
-      if (clash) throw new ConflictError(`An integration for Client ID '${patch.clientId}' already exists`);
+      const clash = (await this.list()).find(
+        i => i.clientId === patch.clientId,
+      );
+      if (clash)
+        throw new ConflictError(
+          `An integration for Client ID '${patch.clientId}' already exists`,
+        );
     }
     const updated: StoredIntegration = {
       ...existing,
-      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+      ...Object.fromEntries(
+        Object.entries(patch).filter(([, v]) => v !== undefined),
+      ),
       warRoom: patch.warRoom ? clean(patch.warRoom) : existing.warRoom,
       updatedAt: new Date().toISOString(),
     } as StoredIntegration;
@@ -202,7 +264,9 @@ export class IntegrationRegistry {
   async delete(id: string): Promise<void> {
     const existing = await this.get(id);
     if (existing.source === 'config') {
-      throw new NotAllowedError(`Integration '${id}' is declared in app-config and cannot be deleted here`);
+      throw new NotAllowedError(
+        `Integration '${id}' is declared in app-config and cannot be deleted here`,
+      );
     }
     await this.opts.store.delete(id);
     this.clients.delete(id);
@@ -215,7 +279,12 @@ export class IntegrationRegistry {
     const cached = this.clients.get(i.id);
     if (cached && cached.updatedAt === i.updatedAt) return cached.client;
     const client = new DingtalkApiClient({
-      credentials: { clientId: i.clientId, clientSecret: i.clientSecret, corpId: i.corpId, edition: i.edition },
+      credentials: {
+        clientId: i.clientId,
+        clientSecret: i.clientSecret,
+        corpId: i.corpId,
+        edition: i.edition,
+      },
       apiBaseUrl: this.opts.settings.apiBaseUrl,
       oapiBaseUrl: this.opts.settings.oapiBaseUrl,
       tokens: this.tokens,
@@ -229,9 +298,19 @@ export class IntegrationRegistry {
   }
 
   /** For a credential test: a client that fetches a token with these values. */
-  probeClient(i: Pick<StoredIntegration, 'clientId' | 'clientSecret' | 'corpId' | 'edition'>): DingtalkApiClient {
+  probeClient(
+    i: Pick<
+      StoredIntegration,
+      'clientId' | 'clientSecret' | 'corpId' | 'edition'
+    >,
+  ): DingtalkApiClient {
     return new DingtalkApiClient({
-      credentials: { clientId: i.clientId, clientSecret: i.clientSecret, corpId: i.corpId, edition: i.edition },
+      credentials: {
+        clientId: i.clientId,
+        clientSecret: i.clientSecret,
+        corpId: i.corpId,
+        edition: i.edition,
+      },
       apiBaseUrl: this.opts.settings.apiBaseUrl,
       oapiBaseUrl: this.opts.settings.oapiBaseUrl,
       tokens: new DingtalkTokenProvider({}),
@@ -247,7 +326,11 @@ export class IntegrationRegistry {
     if (cached && cached.updatedAt === i.updatedAt) return cached.crypto;
     // For an enterprise-internal app's event subscription the receiver id is
     // the app's Client ID (AppKey).
-    const crypto = new DingtalkCallbackCrypto({ token: i.token, aesKey: i.aesKey, receiverId: i.clientId });
+    const crypto = new DingtalkCallbackCrypto({
+      token: i.token,
+      aesKey: i.aesKey,
+      receiverId: i.clientId,
+    });
     this.cryptos.set(i.id, { updatedAt: i.updatedAt, crypto });
     return crypto;
   }
@@ -262,7 +345,11 @@ export class IntegrationRegistry {
       edition: i.edition,
       transport: i.transport,
       warRoom: i.warRoom,
-      secrets: { clientSecret: !!i.clientSecret, aesKey: !!i.aesKey, token: !!i.token },
+      secrets: {
+        clientSecret: !!i.clientSecret,
+        aesKey: !!i.aesKey,
+        token: !!i.token,
+      },
       source: i.source,
       urls: buildIntegrationUrls(this.opts.settings.publicBaseUrl, i.id),
       createdAt: i.createdAt,
@@ -287,35 +374,47 @@ function slug(name: string): string {
   return s.length >= 2 ? s : `integration-${Date.now().toString(36)}`;
 }
 
-function readConfigIntegrations(config: RootConfigService): StoredIntegration[] {
+function readConfigIntegrations(
+  config: RootConfigService,
+): StoredIntegration[] {
   const started = new Date(0).toISOString();
-  return (config.getOptionalConfigArray('dingtalk.integrations') ?? []).map(c => {
-    const raw = {
-      id: c.getString('id'),
-      name: c.getOptionalString('name') ?? c.getString('id'),
-      corpId: c.getString('corpId'),
-      agentId: String(c.getOptional('agentId') ?? ''),
-      clientId: c.getString('clientId'),
-      clientSecret: c.getString('clientSecret'),
-      aesKey: c.getString('aesKey'),
-      token: c.getString('token'),
-      edition: c.getOptionalString('edition') ?? 'standard',
-      transport: c.getOptionalString('transport') ?? 'http',
-      warRoom: {
-        ...(c.getOptionalString('warRoom.templateId') ? { templateId: c.getString('warRoom.templateId') } : {}),
-        ...(c.getOptionalString('warRoom.botId') ? { botId: c.getString('warRoom.botId') } : {}),
-      },
-    };
-    const parsed = integrationCreateSchema.safeParse(raw);
-    if (!parsed.success) {
-      throw new Error(`Invalid dingtalk.integrations entry '${raw.id}': ${formatValidationError(parsed.error)}`);
-    }
-    return {
-      ...parsed.data,
-      id: raw.id,
-      source: 'config' as const,
-      createdAt: started,
-      updatedAt: started,
-    };
-  });
+  return (config.getOptionalConfigArray('dingtalk.integrations') ?? []).map(
+    c => {
+      const raw = {
+        id: c.getString('id'),
+        name: c.getOptionalString('name') ?? c.getString('id'),
+        corpId: c.getString('corpId'),
+        agentId: String(c.getOptional('agentId') ?? ''),
+        clientId: c.getString('clientId'),
+        clientSecret: c.getString('clientSecret'),
+        aesKey: c.getString('aesKey'),
+        token: c.getString('token'),
+        edition: c.getOptionalString('edition') ?? 'standard',
+        transport: c.getOptionalString('transport') ?? 'http',
+        warRoom: {
+          ...(c.getOptionalString('warRoom.templateId')
+            ? { templateId: c.getString('warRoom.templateId') }
+            : {}),
+          ...(c.getOptionalString('warRoom.botId')
+            ? { botId: c.getString('warRoom.botId') }
+            : {}),
+        },
+      };
+      const parsed = integrationCreateSchema.safeParse(raw);
+      if (!parsed.success) {
+        throw new Error(
+          `Invalid dingtalk.integrations entry '${
+            raw.id
+          }': ${formatValidationError(parsed.error)}`,
+        );
+      }
+      return {
+        ...parsed.data,
+        id: raw.id,
+        source: 'config' as const,
+        createdAt: started,
+        updatedAt: started,
+      };
+    },
+  );
 }

@@ -16,20 +16,36 @@
 
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import type { DeliveryOutcome, DeliveryRecord, DingtalkMessage } from '@internal/plugin-dingtalk-common';
-import { DINGTALK_BATCH_SEND_MAX_USERS, DingtalkApiClient, DingtalkApiError } from '@internal/plugin-dingtalk-node';
+import type {
+  DeliveryOutcome,
+  DeliveryRecord,
+  DingtalkMessage,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
+import {
+  DINGTALK_BATCH_SEND_MAX_USERS,
+  DingtalkApiClient,
+  DingtalkApiError,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import type { CardsStore } from '../database/CardsStore';
 import type { StoredIntegration } from '../database/IntegrationsStore';
 import type { LinksStore } from '../database/LinksStore';
 import type { RecordsStore } from '../database/RecordsStore';
-import type { DingtalkSettings, IntegrationRegistry } from './IntegrationRegistry';
+import type {
+  DingtalkSettings,
+  IntegrationRegistry,
+} from './IntegrationRegistry';
 
 type Record_ = Omit<DeliveryRecord, 'id' | 'createdAt'>;
 
-export function outcomeOf(e: unknown): { outcome: DeliveryOutcome; error: string } {
+export function outcomeOf(e: unknown): {
+  outcome: DeliveryOutcome;
+  error: string;
+} {
   if (e instanceof DingtalkApiError) {
-    if (e.kind === 'flow-control') return { outcome: 'flow controlled', error: e.message };
-    if (e.kind === 'quota') return { outcome: 'quota exhausted', error: e.message };
+    if (e.kind === 'flow-control')
+      return { outcome: 'flow controlled', error: e.message };
+    if (e.kind === 'quota')
+      return { outcome: 'quota exhausted', error: e.message };
     return { outcome: 'failed', error: e.message };
   }
   return { outcome: 'failed', error: String((e as Error)?.message ?? e) };
@@ -66,25 +82,43 @@ export class Messenger {
     const client = this.deps.registry.client(integration);
     const users = [...new Set(req.users ?? [])];
     const groups = [...new Set(req.groups ?? [])];
-    if (users.length === 0 && groups.length === 0) throw new InputError('Give at least one user or group');
+    if (users.length === 0 && groups.length === 0)
+      throw new InputError('Give at least one user or group');
     const links = await this.deps.links.byUsers(integration.id, users);
     const out: Record_[] = [];
     const base = { integrationId: integration.id, reference };
 
     for (const user of users.filter(u => !links.has(u))) {
-      out.push({ ...base, recipientType: 'user', recipient: user, outcome: 'app not linked' });
+      out.push({
+        ...base,
+        recipientType: 'user',
+        recipient: user,
+        outcome: 'app not linked',
+      });
     }
-    const linked = users.filter(u => links.has(u)).map(u => ({ ref: u, dingtalkUserId: links.get(u)!.dingtalkUserId }));
+    const linked = users
+      .filter(u => links.has(u))
+      .map(u => ({ ref: u, dingtalkUserId: links.get(u)!.dingtalkUserId }));
 
     if (message.type === 'card') {
       await this.deps.cards.save(
-        { outTrackId: message.outTrackId, integrationId: integration.id, reference, callback: message.callback },
+        {
+          outTrackId: message.outTrackId,
+          integrationId: integration.id,
+          reference,
+          callback: message.callback,
+        },
         new Date().toISOString(),
       );
       const params = cardParams(message);
       let created = false;
-      const deliver = async (spaces: { users?: string[]; groups?: string[] }) => {
-        const api = created ? 'card.instances.deliver' : 'card.instances.createAndDeliver';
+      const deliver = async (spaces: {
+        users?: string[];
+        groups?: string[];
+      }) => {
+        const api = created
+          ? 'card.instances.deliver'
+          : 'card.instances.createAndDeliver';
         if (!created) {
           const result = await client.createAndDeliverCard({
             outTrackId: message.outTrackId,
@@ -92,43 +126,107 @@ export class Messenger {
             cardParamMap: params,
             // Over HTTP, clicks go to the callback URL registered under this
             // key; without one DingTalk sends them over Stream mode.
-            callbackRouteKey: integration.transport === 'http' ? callbackRouteKey(integration.id) : undefined,
+            callbackRouteKey:
+              integration.transport === 'http'
+                ? callbackRouteKey(integration.id)
+                : undefined,
             atUserIds: message.atUserIds,
             ...spaces,
           });
           created = true;
           return { api, results: result.deliverResults };
         }
-        return { api, results: await client.deliverCard({ outTrackId: message.outTrackId, atUserIds: message.atUserIds, ...spaces }) };
+        return {
+          api,
+          results: await client.deliverCard({
+            outTrackId: message.outTrackId,
+            atUserIds: message.atUserIds,
+            ...spaces,
+          }),
+        };
       };
       for (const chunk of chunks(linked, DINGTALK_BATCH_SEND_MAX_USERS)) {
-        await this.attempt(out, base, chunk.map(u => ({ type: 'user' as const, recipient: u.ref, dingtalkUserId: u.dingtalkUserId })), async () => {
-          const { api, results } = await deliver({ users: chunk.map(u => u.dingtalkUserId) });
-          return { api, failed: new Map(results.filter(r => !r.success).map(r => [r.spaceId, r.errorMsg ?? 'not delivered'])) };
-        });
+        await this.attempt(
+          out,
+          base,
+          chunk.map(u => ({
+            type: 'user' as const,
+            recipient: u.ref,
+            dingtalkUserId: u.dingtalkUserId,
+          })),
+          async () => {
+            const { api, results } = await deliver({
+              users: chunk.map(u => u.dingtalkUserId),
+            });
+            return {
+              api,
+              failed: new Map(
+                results
+                  .filter(r => !r.success)
+                  .map(r => [r.spaceId, r.errorMsg ?? 'not delivered']),
+              ),
+            };
+          },
+        );
       }
       for (const group of groups) {
-        await this.attempt(out, base, [{ type: 'group', recipient: group }], async () => {
-          const { api, results } = await deliver({ groups: [group] });
-          return { api, failed: new Map(results.filter(r => !r.success).map(r => [r.spaceId, r.errorMsg ?? 'not delivered'])) };
-        });
+        await this.attempt(
+          out,
+          base,
+          [{ type: 'group', recipient: group }],
+          async () => {
+            const { api, results } = await deliver({ groups: [group] });
+            return {
+              api,
+              failed: new Map(
+                results
+                  .filter(r => !r.success)
+                  .map(r => [r.spaceId, r.errorMsg ?? 'not delivered']),
+              ),
+            };
+          },
+        );
       }
     } else {
       const { msgKey, msgParam } = robotMessage(message);
       for (const chunk of chunks(linked, DINGTALK_BATCH_SEND_MAX_USERS)) {
-        await this.attempt(out, base, chunk.map(u => ({ type: 'user' as const, recipient: u.ref, dingtalkUserId: u.dingtalkUserId })), async () => {
-          const r = await client.batchSendOToMessages({ userIds: chunk.map(u => u.dingtalkUserId), msgKey, msgParam });
-          const failed = new Map<string, string>();
-          for (const id of r.invalidStaffIdList) failed.set(id, 'not a member of the organisation');
-          for (const id of r.flowControlledStaffIdList) failed.set(id, 'flow controlled');
-          return { api: 'robot.oToMessages.batchSend', failed };
-        });
+        await this.attempt(
+          out,
+          base,
+          chunk.map(u => ({
+            type: 'user' as const,
+            recipient: u.ref,
+            dingtalkUserId: u.dingtalkUserId,
+          })),
+          async () => {
+            const r = await client.batchSendOToMessages({
+              userIds: chunk.map(u => u.dingtalkUserId),
+              msgKey,
+              msgParam,
+            });
+            const failed = new Map<string, string>();
+            for (const id of r.invalidStaffIdList)
+              failed.set(id, 'not a member of the organisation');
+            for (const id of r.flowControlledStaffIdList)
+              failed.set(id, 'flow controlled');
+            return { api: 'robot.oToMessages.batchSend', failed };
+          },
+        );
       }
       for (const group of groups) {
-        await this.attempt(out, base, [{ type: 'group', recipient: group }], async () => {
-          await client.sendGroupMessage({ openConversationId: group, msgKey, msgParam });
-          return { api: 'robot.groupMessages.send', failed: new Map() };
-        });
+        await this.attempt(
+          out,
+          base,
+          [{ type: 'group', recipient: group }],
+          async () => {
+            await client.sendGroupMessage({
+              openConversationId: group,
+              msgKey,
+              msgParam,
+            });
+            return { api: 'robot.groupMessages.send', failed: new Map() };
+          },
+        );
       }
     }
     const saved = await this.deps.records.add(out, new Date().toISOString());
@@ -136,8 +234,14 @@ export class Messenger {
     return saved;
   }
 
-  async updateCard(integration: StoredIntegration, outTrackId: string, cardParamMap: Record<string, string>) {
-    await this.deps.registry.client(integration).updateCard({ outTrackId, cardParamMap });
+  async updateCard(
+    integration: StoredIntegration,
+    outTrackId: string,
+    cardParamMap: Record<string, string>,
+  ) {
+    await this.deps.registry
+      .client(integration)
+      .updateCard({ outTrackId, cardParamMap });
     this.deps.onCalls?.(integration);
   }
 
@@ -145,7 +249,11 @@ export class Messenger {
   private async attempt(
     out: Record_[],
     base: { integrationId: string; reference?: string },
-    recipients: Array<{ type: 'user' | 'group'; recipient: string; dingtalkUserId?: string }>,
+    recipients: Array<{
+      type: 'user' | 'group';
+      recipient: string;
+      dingtalkUserId?: string;
+    }>,
     call: () => Promise<{ api: string; failed: Map<string, string> }>,
   ) {
     try {
@@ -166,7 +274,15 @@ export class Messenger {
       const { outcome, error } = outcomeOf(e);
       this.deps.logger.warn(`DingTalk delivery failed: ${error}`);
       for (const r of recipients) {
-        out.push({ ...base, recipientType: r.type, recipient: r.recipient, dingtalkUserId: r.dingtalkUserId, outcome, api: (e as DingtalkApiError)?.api, error });
+        out.push({
+          ...base,
+          recipientType: r.type,
+          recipient: r.recipient,
+          dingtalkUserId: r.dingtalkUserId,
+          outcome,
+          api: (e as DingtalkApiError)?.api,
+          error,
+        });
       }
     }
   }
@@ -182,7 +298,9 @@ export function callbackRouteKey(integrationId: string) {
 }
 
 /** Card parameters, including the buttons as JSON for the card template. */
-export function cardParams(message: Extract<DingtalkMessage, { type: 'card' }>): Record<string, string> {
+export function cardParams(
+  message: Extract<DingtalkMessage, { type: 'card' }>,
+): Record<string, string> {
   return {
     title: message.title,
     markdown: message.markdown,
@@ -194,12 +312,16 @@ export function cardParams(message: Extract<DingtalkMessage, { type: 'card' }>):
 function robotMessage(message: Exclude<DingtalkMessage, { type: 'card' }>) {
   return message.type === 'text'
     ? { msgKey: 'sampleText', msgParam: { content: message.content } }
-    : { msgKey: 'sampleMarkdown', msgParam: { title: message.title, text: message.text } };
+    : {
+        msgKey: 'sampleMarkdown',
+        msgParam: { title: message.title, text: message.text },
+      };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  for (let i = 0; i < items.length; i += size)
+    out.push(items.slice(i, i + size));
   return out;
 }
 

@@ -18,8 +18,8 @@ import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
-import type { DingtalkMessage } from '@internal/plugin-dingtalk-common';
-import { DingtalkApiError } from '@internal/plugin-dingtalk-node';
+import type { DingtalkMessage } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
+import { DingtalkApiError } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import type { StoredIntegration } from '../database/IntegrationsStore';
 import type { CardsStore } from '../database/CardsStore';
 import type { LinksStore } from '../database/LinksStore';
@@ -53,19 +53,30 @@ export class People {
     },
   ) {}
 
-  async resolve(i: StoredIntegration, req: { userEntityRefs?: string[]; mobiles?: string[] }): Promise<ResolvedUser[]> {
+  async resolve(
+    i: StoredIntegration,
+    req: { userEntityRefs?: string[]; mobiles?: string[] },
+  ): Promise<ResolvedUser[]> {
     const out: ResolvedUser[] = [];
     const refs = req.userEntityRefs ?? [];
     const links = await this.deps.links.byUsers(i.id, refs);
     for (const ref of refs) {
       const link = links.get(ref);
-      out.push(link ? { userEntityRef: ref, dingtalkUserId: link.dingtalkUserId } : { userEntityRef: ref, reason: 'app not linked' });
+      out.push(
+        link
+          ? { userEntityRef: ref, dingtalkUserId: link.dingtalkUserId }
+          : { userEntityRef: ref, reason: 'app not linked' },
+      );
     }
     const client = this.deps.registry.client(i);
     for (const mobile of req.mobiles ?? []) {
       try {
         const user = await client.getUserByMobile(mobile);
-        out.push(user ? { mobile, dingtalkUserId: user.userId } : { mobile, reason: 'no DingTalk user with this mobile number' });
+        out.push(
+          user
+            ? { mobile, dingtalkUserId: user.userId }
+            : { mobile, reason: 'no DingTalk user with this mobile number' },
+        );
       } catch (e) {
         throw explainPermission(e);
       }
@@ -80,13 +91,24 @@ export class People {
    * has their mobile number. Messages are different on purpose: they go to
    * linked accounts only, and an unlinked person's record says so.
    */
-  private async resolveForInvite(i: StoredIntegration, req: { userEntityRefs?: string[]; mobiles?: string[] }) {
+  private async resolveForInvite(
+    i: StoredIntegration,
+    req: { userEntityRefs?: string[]; mobiles?: string[] },
+  ) {
     const resolved = await this.resolve(i, req);
     const unlinked = resolved.filter(r => r.userEntityRef && !r.dingtalkUserId);
     if (unlinked.length === 0) return resolved;
     const credentials = await this.deps.auth.getOwnServiceCredentials();
     const { items } = await this.deps.catalog.getEntitiesByRefs(
-      { entityRefs: unlinked.map(r => r.userEntityRef!), fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.annotations'] },
+      {
+        entityRefs: unlinked.map(r => r.userEntityRef!),
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          'metadata.annotations',
+        ],
+      },
       { credentials },
     );
     const client = this.deps.registry.client(i);
@@ -103,7 +125,8 @@ export class People {
         person.dingtalkUserId = user.userId;
         delete person.reason;
       } else {
-        person.reason = 'app not linked, and no DingTalk user has the mobile number in the catalog';
+        person.reason =
+          'app not linked, and no DingTalk user has the mobile number in the catalog';
       }
     }
     return resolved;
@@ -112,9 +135,20 @@ export class People {
   /** Flashduty's one-click link: catalog users with a mobile annotation. */
   async linkAllByMobile(i: StoredIntegration) {
     const credentials = await this.deps.auth.getOwnServiceCredentials();
-    const { items } = await this.deps.catalog.getEntities({ filter: { kind: 'User' } }, { credentials });
-    const existing = new Set((await this.deps.links.list({ integrationId: i.id })).map(l => l.userEntityRef));
-    const result = { linked: [] as string[], notFound: [] as string[], skipped: [] as string[] };
+    const { items } = await this.deps.catalog.getEntities(
+      { filter: { kind: 'User' } },
+      { credentials },
+    );
+    const existing = new Set(
+      (await this.deps.links.list({ integrationId: i.id })).map(
+        l => l.userEntityRef,
+      ),
+    );
+    const result = {
+      linked: [] as string[],
+      notFound: [] as string[],
+      skipped: [] as string[],
+    };
     const client = this.deps.registry.client(i);
     for (const entity of items as Entity[]) {
       const ref = stringifyEntityRef(entity);
@@ -130,7 +164,12 @@ export class People {
         result.notFound.push(ref);
         continue;
       }
-      await this.deps.links.link({ integrationId: i.id, userEntityRef: ref, dingtalkUserId: user.userId, linkedAt: new Date().toISOString() });
+      await this.deps.links.link({
+        integrationId: i.id,
+        userEntityRef: ref,
+        dingtalkUserId: user.userId,
+        linkedAt: new Date().toISOString(),
+      });
       result.linked.push(ref);
     }
     return result;
@@ -156,13 +195,18 @@ export class People {
           '(DingTalk Open Platform → Open Capability → Scene Group: create a group bot, then a group template with it)',
       );
     }
-    if (!req.ownerUserEntityRef && !req.ownerMobile) throw new InputError('An owner (user entity ref or mobile) is required');
+    if (!req.ownerUserEntityRef && !req.ownerMobile)
+      throw new InputError('An owner (user entity ref or mobile) is required');
     const [owner] = await this.resolveForInvite(i, {
       userEntityRefs: req.ownerUserEntityRef ? [req.ownerUserEntityRef] : [],
       mobiles: req.ownerUserEntityRef ? [] : [req.ownerMobile!],
     });
     if (!owner.dingtalkUserId) {
-      throw new InputError(`The owner ${owner.userEntityRef ?? owner.mobile} has no DingTalk account: ${owner.reason}`);
+      throw new InputError(
+        `The owner ${
+          owner.userEntityRef ?? owner.mobile
+        } has no DingTalk account: ${owner.reason}`,
+      );
     }
     const members = await this.resolveForInvite(i, req.members);
     const invited = members.filter(m => m.dingtalkUserId);
@@ -173,16 +217,23 @@ export class People {
         title: req.title.slice(0, 100),
         templateId,
         ownerUserId: owner.dingtalkUserId,
-        userIds: [...new Set(invited.map(m => m.dingtalkUserId!))].filter(u => u !== owner.dingtalkUserId),
+        userIds: [...new Set(invited.map(m => m.dingtalkUserId!))].filter(
+          u => u !== owner.dingtalkUserId,
+        ),
         uuid: req.uuid,
       })
       .catch(e => {
         throw explainPermission(e);
       });
     const cardOutTrackId = req.message
-      ? await this.postToWarRoom(i, group.openConversationId, { message: req.message, reference: req.reference })
+      ? await this.postToWarRoom(i, group.openConversationId, {
+          message: req.message,
+          reference: req.reference,
+        })
       : undefined;
-    const info = await client.getSceneGroup(group.openConversationId).catch(() => ({} as Record<string, unknown>));
+    const info = await client
+      .getSceneGroup(group.openConversationId)
+      .catch(() => ({} as Record<string, unknown>));
     return {
       integrationId: i.id,
       openConversationId: group.openConversationId,
@@ -190,7 +241,12 @@ export class People {
       invited: [owner, ...invited],
       notFound,
       cardOutTrackId,
-      url: String(info.group_url ?? `dingtalk://dingtalkclient/page/link?openConversationId=${encodeURIComponent(group.openConversationId)}`),
+      url: String(
+        info.group_url ??
+          `dingtalk://dingtalkclient/page/link?openConversationId=${encodeURIComponent(
+            group.openConversationId,
+          )}`,
+      ),
     };
   }
 
@@ -218,7 +274,10 @@ export class People {
           openConversationId,
           robotCode: botId,
           msgKey: message.type === 'text' ? 'sampleText' : 'sampleMarkdown',
-          msgParam: message.type === 'text' ? { content: message.content } : { title: message.title, text: message.text },
+          msgParam:
+            message.type === 'text'
+              ? { content: message.content }
+              : { title: message.title, text: message.text },
         })
         .catch(e => {
           throw explainPermission(e);
@@ -228,7 +287,12 @@ export class People {
     // The caller's outTrackId as it is: the card is the caller's, and its
     // clicks come back to the caller under that id.
     await this.deps.cards.save(
-      { outTrackId: message.outTrackId, integrationId: i.id, reference: req.reference, callback: message.callback },
+      {
+        outTrackId: message.outTrackId,
+        integrationId: i.id,
+        reference: req.reference,
+        callback: message.callback,
+      },
       new Date().toISOString(),
     );
     await client
@@ -239,7 +303,8 @@ export class People {
         groups: [openConversationId],
         robotCode: botId,
         // as in Messenger: without a route key DingTalk answers over Stream mode
-        callbackRouteKey: i.transport === 'http' ? callbackRouteKey(i.id) : undefined,
+        callbackRouteKey:
+          i.transport === 'http' ? callbackRouteKey(i.id) : undefined,
       })
       .catch(e => {
         throw explainPermission(e);
@@ -247,13 +312,20 @@ export class People {
     return message.outTrackId;
   }
 
-  async invite(i: StoredIntegration, openConversationId: string, req: { userEntityRefs?: string[]; mobiles?: string[] }) {
+  async invite(
+    i: StoredIntegration,
+    openConversationId: string,
+    req: { userEntityRefs?: string[]; mobiles?: string[] },
+  ) {
     const members = await this.resolveForInvite(i, req);
     const invited = members.filter(m => m.dingtalkUserId);
     if (invited.length) {
       await this.deps.registry
         .client(i)
-        .addSceneGroupMembers({ openConversationId, userIds: invited.map(m => m.dingtalkUserId!) })
+        .addSceneGroupMembers({
+          openConversationId,
+          userIds: invited.map(m => m.dingtalkUserId!),
+        })
         .catch(e => {
           throw explainPermission(e);
         });
@@ -267,7 +339,9 @@ export function explainPermission(e: unknown): unknown {
   if (e instanceof DingtalkApiError && e.kind === 'permission') {
     const named = /\[(qyapi_[a-z_]+)\]/.exec(e.message)?.[1];
     return new NotAllowedError(
-      `The DingTalk app lacks a permission${named ? ` (${named})` : ''}: apply for it under Development Configuration → Permissions ` +
+      `The DingTalk app lacks a permission${
+        named ? ` (${named})` : ''
+      }: apply for it under Development Configuration → Permissions ` +
         `(war rooms need qyapi_chat_manage and qyapi_get_member_by_mobile). DingTalk said: ${e.message}`,
     );
   }

@@ -16,8 +16,11 @@
 
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
-import { DINGTALK_EDITIONS, type DingtalkUsage } from '@internal/plugin-dingtalk-common';
-import type { DingtalkQuotaCounter } from '@internal/plugin-dingtalk-node';
+import {
+  DINGTALK_EDITIONS,
+  type DingtalkUsage,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
+import type { DingtalkQuotaCounter } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import type { CardsStore } from '../database/CardsStore';
 import type { StoredIntegration } from '../database/IntegrationsStore';
 
@@ -38,7 +41,10 @@ export class UsageService {
 
   async usage(i: StoredIntegration): Promise<DingtalkUsage> {
     const now = this.deps.now?.() ?? Date.now();
-    const { month, calls, byApi, daily } = await this.deps.quota.usage(i.clientId, now);
+    const { month, calls, byApi, daily } = await this.deps.quota.usage(
+      i.clientId,
+      now,
+    );
     const limits = DINGTALK_EDITIONS[i.edition];
     const d = new Date(now);
     const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
@@ -63,7 +69,9 @@ export class UsageService {
     const usage = await this.usage(i);
     if (usage.calls < usage.quota * QUOTA_WARNING_SHARE) return;
     if (!(await this.deps.cards.claimQuotaAlert(i.id, usage.month))) return;
-    this.deps.logger.warn(`DingTalk integration ${i.id} has used ${usage.percentUsed}% of its monthly API quota`);
+    this.deps.logger.warn(
+      `DingTalk integration ${i.id} has used ${usage.percentUsed}% of its monthly API quota`,
+    );
     await this.deps.notifications
       ?.send({
         recipients: { type: 'broadcast' },
@@ -77,6 +85,8 @@ export class UsageService {
           link: `/dingtalk?integration=${encodeURIComponent(i.id)}`,
         },
       })
-      .catch(e => this.deps.logger.warn(`Could not send the quota notification: ${e}`));
+      .catch(e =>
+        this.deps.logger.warn(`Could not send the quota notification: ${e}`),
+      );
   }
 }

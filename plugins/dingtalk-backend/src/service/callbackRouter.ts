@@ -14,10 +14,21 @@
  * limitations under the License.
  */
 
-import type { AuthService, DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
-import { InputError, AuthenticationError, NotFoundError } from '@backstage/errors';
-import type { DingtalkCardActionRequest, DingtalkCardActionResponse } from '@internal/plugin-dingtalk-common';
-import { DingtalkCryptoError } from '@internal/plugin-dingtalk-node';
+import type {
+  AuthService,
+  DiscoveryService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import {
+  InputError,
+  AuthenticationError,
+  NotFoundError,
+} from '@backstage/errors';
+import type {
+  DingtalkCardActionRequest,
+  DingtalkCardActionResponse,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
+import { DingtalkCryptoError } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -73,57 +84,108 @@ export function createCallbackRouter(deps: {
     return cached.body;
   };
 
-  router.post('/integrations/:id/events', express.json({ limit: '64kb' }), async (req, res) => {
-    const known = await deps.registry.findForCallback(req.params.id);
-    if (!known) throw new NotFoundError(`No DingTalk integration with id '${req.params.id}'`);
-    const query = querySchema.safeParse(req.query);
-    if (!query.success) {
-      throw new InputError(`Not a DingTalk event push: ${query.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    const { timestamp, nonce } = query.data;
-    const signature = query.data.msg_signature ?? query.data.signature;
-    if (!signature) throw new InputError('Not a DingTalk event push: signature is missing');
-    const encrypt = req.body?.encrypt;
-    if (typeof encrypt !== 'string' || encrypt.length === 0) {
-      throw new InputError('Not a DingTalk event push: the body must be {"encrypt": "..."}');
-    }
-    const ms = timestamp.length <= 10 ? Number(timestamp) * 1000 : Number(timestamp);
-    let integration = known;
-    let opened = open(deps.registry.crypto(integration), { signature, timestamp, nonce, encrypt });
-    if (opened.error) {
-      // The Signature Token or aes_key may have just changed on another replica.
-      const fresh = await deps.registry.findForCallback(req.params.id, { fresh: true });
-      if (fresh && fresh.updatedAt !== integration.updatedAt) {
-        integration = fresh;
-        opened = open(deps.registry.crypto(integration), { signature, timestamp, nonce, encrypt });
+  router.post(
+    '/integrations/:id/events',
+    express.json({ limit: '64kb' }),
+    async (req, res) => {
+      const known = await deps.registry.findForCallback(req.params.id);
+      if (!known)
+        throw new NotFoundError(
+          `No DingTalk integration with id '${req.params.id}'`,
+        );
+      const query = querySchema.safeParse(req.query);
+      if (!query.success) {
+        throw new InputError(
+          `Not a DingTalk event push: ${query.error.issues
+            .map(i => `${i.path.join('.')}: ${i.message}`)
+            .join('; ')}`,
+        );
       }
-    }
-    if (opened.error) throw opened.error;
-    // Checked after the signature: only DingTalk's own pushes are told they are stale.
-    if (Math.abs(now() - ms) > MAX_CLOCK_SKEW_MS) {
-      throw new InputError('The event timestamp is stale (more than 5 minutes off): refused as a possible replay');
-    }
-    const crypto = deps.registry.crypto(integration);
-    const message = opened.message!;
-    let result;
-    try {
-      result = await deps.events.process(integration, message);
-    } catch (e) {
-      if (e instanceof SyntaxError) throw new InputError(`Refused DingTalk event: ${e.message}`);
-      throw e;
-    }
-    deps.logger.debug?.(`DingTalk event ${result.eventType}${result.duplicate ? ' (duplicate)' : ''} for ${integration.id}`);
-    res.json(success(crypto));
-  });
+      const { timestamp, nonce } = query.data;
+      const signature = query.data.msg_signature ?? query.data.signature;
+      if (!signature)
+        throw new InputError('Not a DingTalk event push: signature is missing');
+      const encrypt = req.body?.encrypt;
+      if (typeof encrypt !== 'string' || encrypt.length === 0) {
+        throw new InputError(
+          'Not a DingTalk event push: the body must be {"encrypt": "..."}',
+        );
+      }
+      const ms =
+        timestamp.length <= 10 ? Number(timestamp) * 1000 : Number(timestamp);
+      let integration = known;
+      let opened = open(deps.registry.crypto(integration), {
+        signature,
+        timestamp,
+        nonce,
+        encrypt,
+      });
+      if (opened.error) {
+        // The Signature Token or aes_key may have just changed on another replica.
+        const fresh = await deps.registry.findForCallback(req.params.id, {
+          fresh: true,
+        });
+        if (fresh && fresh.updatedAt !== integration.updatedAt) {
+          integration = fresh;
+          opened = open(deps.registry.crypto(integration), {
+            signature,
+            timestamp,
+            nonce,
+            encrypt,
+          });
+        }
+      }
+      if (opened.error) throw opened.error;
+      // Checked after the signature: only DingTalk's own pushes are told they are stale.
+      if (Math.abs(now() - ms) > MAX_CLOCK_SKEW_MS) {
+        throw new InputError(
+          'The event timestamp is stale (more than 5 minutes off): refused as a possible replay',
+        );
+      }
+      const crypto = deps.registry.crypto(integration);
+      const message = opened.message!;
+      let result;
+      try {
+        result = await deps.events.process(integration, message);
+      } catch (e) {
+        if (e instanceof SyntaxError)
+          throw new InputError(`Refused DingTalk event: ${e.message}`);
+        throw e;
+      }
+      deps.logger.debug?.(
+        `DingTalk event ${result.eventType}${
+          result.duplicate ? ' (duplicate)' : ''
+        } for ${integration.id}`,
+      );
+      res.json(success(crypto));
+    },
+  );
 
-  router.post('/integrations/:id/card-callback', express.json({ limit: '64kb' }), rejectNulCharacters, async (req, res) => {
-    const integration = await deps.registry.findForCallback(req.params.id);
-    if (!integration) throw new NotFoundError(`No DingTalk integration with id '${req.params.id}'`);
-    if (String(req.query.key ?? '') !== cardCallbackKey(deps.box, integration.id)) {
-      throw new AuthenticationError('Unknown card callback key');
-    }
-    res.json(await handleCardAction(deps, integration.id, parseCardCallback(req.body)));
-  });
+  router.post(
+    '/integrations/:id/card-callback',
+    express.json({ limit: '64kb' }),
+    rejectNulCharacters,
+    async (req, res) => {
+      const integration = await deps.registry.findForCallback(req.params.id);
+      if (!integration)
+        throw new NotFoundError(
+          `No DingTalk integration with id '${req.params.id}'`,
+        );
+      if (
+        String(req.query.key ?? '') !==
+        cardCallbackKey(deps.box, integration.id)
+      ) {
+        throw new AuthenticationError('Unknown card callback key');
+      }
+      res.json(
+        await handleCardAction(
+          deps,
+          integration.id,
+          parseCardCallback(req.body),
+        ),
+      );
+    },
+  );
 
   return router;
 }
@@ -131,10 +193,21 @@ export function createCallbackRouter(deps: {
 /** Checks a push's signature and decrypts it; the error is the 4xx to answer. */
 function open(
   crypto: ReturnType<IntegrationRegistry['crypto']>,
-  push: { signature: string; timestamp: string; nonce: string; encrypt: string },
+  push: {
+    signature: string;
+    timestamp: string;
+    nonce: string;
+    encrypt: string;
+  },
 ): { message?: string; error?: Error } {
-  if (!crypto.verify(push.signature, push.timestamp, push.nonce, push.encrypt)) {
-    return { error: new AuthenticationError('The DingTalk signature does not match: check the Signature Token') };
+  if (
+    !crypto.verify(push.signature, push.timestamp, push.nonce, push.encrypt)
+  ) {
+    return {
+      error: new AuthenticationError(
+        'The DingTalk signature does not match: check the Signature Token',
+      ),
+    };
   }
   try {
     return { message: crypto.decrypt(push.encrypt) };
@@ -156,13 +229,23 @@ export function cardCallbackKey(box: SecretBox, integrationId: string) {
 }
 
 const cardCallbackSchema = z
-  .object({ outTrackId: z.string().min(1).max(128), userId: z.string().min(1).max(128), content: z.string().max(20_000).optional(), value: z.string().max(20_000).optional() })
+  .object({
+    outTrackId: z.string().min(1).max(128),
+    userId: z.string().min(1).max(128),
+    content: z.string().max(20_000).optional(),
+    value: z.string().max(20_000).optional(),
+  })
   .passthrough();
 
 /** The body of a card callback, as DingTalk sends it over HTTP and in a Stream-mode CALLBACK frame. */
-export function parseCardCallback(body: unknown): z.infer<typeof cardCallbackSchema> {
+export function parseCardCallback(
+  body: unknown,
+): z.infer<typeof cardCallbackSchema> {
   const parsed = cardCallbackSchema.safeParse(body);
-  if (!parsed.success) throw new InputError('Not a DingTalk card callback: outTrackId and userId are required');
+  if (!parsed.success)
+    throw new InputError(
+      'Not a DingTalk card callback: outTrackId and userId are required',
+    );
   return parsed.data;
 }
 
@@ -181,7 +264,12 @@ export async function handleCardAction(
     registry: IntegrationRegistry;
   },
   integrationId: string,
-  body: { outTrackId: string; userId: string; content?: string; value?: string },
+  body: {
+    outTrackId: string;
+    userId: string;
+    content?: string;
+    value?: string;
+  },
 ) {
   let action = '';
   let params: Record<string, string> = {};
@@ -195,7 +283,12 @@ export async function handleCardAction(
   const card = await deps.cards.get(body.outTrackId);
   const link = await deps.links.byDingtalkUser(integrationId, body.userId);
   const answer = (message: string, cardParamMap?: Record<string, string>) => ({
-    ...(cardParamMap ? { cardData: { cardParamMap }, cardUpdateOptions: { updateCardDataByKey: true } } : {}),
+    ...(cardParamMap
+      ? {
+          cardData: { cardParamMap },
+          cardUpdateOptions: { updateCardDataByKey: true },
+        }
+      : {}),
     userPrivateData: { cardParamMap: { message } },
     message,
   });
@@ -217,22 +310,33 @@ export async function handleCardAction(
     });
     const res = await fetch(`${baseUrl}${card.callback.path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+      },
       body: JSON.stringify(forward),
     });
-    reply = (await res.json().catch(() => undefined)) as DingtalkCardActionResponse | undefined;
+    reply = (await res.json().catch(() => undefined)) as
+      | DingtalkCardActionResponse
+      | undefined;
     if (!res.ok) {
-      const message = (reply as any)?.error?.message ?? `the action failed (${res.status})`;
+      const message =
+        (reply as any)?.error?.message ?? `the action failed (${res.status})`;
       return answer(String(message));
     }
   } catch (e) {
-    deps.logger.warn(`Forwarding a DingTalk card action to ${card.callback.pluginId} failed: ${e}`);
+    deps.logger.warn(
+      `Forwarding a DingTalk card action to ${card.callback.pluginId} failed: ${e}`,
+    );
     return answer('The action could not be completed; try again in Backstage.');
   }
   if (!link) {
     const integration = await deps.registry.get(integrationId);
     const home = deps.registry.toPublic(integration).urls.homepageUrl;
-    return answer(reply?.message ?? `Link your DingTalk account to Backstage first: open ${home}`);
+    return answer(
+      reply?.message ??
+        `Link your DingTalk account to Backstage first: open ${home}`,
+    );
   }
   return answer(reply?.message ?? 'Done', reply?.cardParamMap);
 }

@@ -14,7 +14,12 @@
  * limitations under the License.
  */
 
-import { resolvePackagePath, type AuthService, type DiscoveryService, type LoggerService } from '@backstage/backend-plugin-api';
+import {
+  resolvePackagePath,
+  type AuthService,
+  type DiscoveryService,
+  type LoggerService,
+} from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
@@ -23,7 +28,10 @@ import { z } from 'zod';
 import type { LinksStore } from '../database/LinksStore';
 import type { SecretBox } from '../lib/SecretBox';
 import { rejectNulCharacters } from '../lib/nul';
-import type { DingtalkSettings, IntegrationRegistry } from './IntegrationRegistry';
+import type {
+  DingtalkSettings,
+  IntegrationRegistry,
+} from './IntegrationRegistry';
 
 const PAGES = ['home', 'pc', 'coolapp'] as const;
 
@@ -45,7 +53,10 @@ export function createH5Router(deps: {
 }): express.Router {
   const router = Router();
   router.use(rejectNulCharacters);
-  const assets = resolvePackagePath('@internal/plugin-dingtalk-backend', 'assets/h5');
+  const assets = resolvePackagePath(
+    '@dingtalk-oncall/backstage-plugin-dingtalk-backend',
+    'assets/h5',
+  );
   let jsapiBundle: string | undefined;
 
   router.get('/h5/assets/dingtalk-jsapi.js', (_req, res) => {
@@ -55,7 +66,12 @@ export function createH5Router(deps: {
     if (!jsapiBundle) {
       const esbuild = require('esbuild');
       jsapiBundle = esbuild.buildSync({
-        stdin: { contents: 'window.dd = require("dingtalk-jsapi");', resolveDir: path.dirname(require.resolve('dingtalk-jsapi/package.json')) },
+        stdin: {
+          contents: 'window.dd = require("dingtalk-jsapi");',
+          resolveDir: path.dirname(
+            require.resolve('dingtalk-jsapi/package.json'),
+          ),
+        },
         bundle: true,
         format: 'iife',
         platform: 'browser',
@@ -63,48 +79,95 @@ export function createH5Router(deps: {
         write: false,
       }).outputFiles[0].text as string;
     }
-    res.type('application/javascript').set('cache-control', 'public, max-age=3600').send(jsapiBundle);
+    res
+      .type('application/javascript')
+      .set('cache-control', 'public, max-age=3600')
+      .send(jsapiBundle);
   });
-  router.use('/h5/assets', express.static(assets, { index: false, maxAge: '1h' }));
+  router.use(
+    '/h5/assets',
+    express.static(assets, { index: false, maxAge: '1h' }),
+  );
 
   router.get('/h5/:id/config', async (req, res) => {
     const integration = await deps.registry.find(req.params.id);
-    if (!integration) throw new NotFoundError(`No DingTalk integration with id '${req.params.id}'`);
-    res.json({ id: integration.id, name: integration.name, corpId: integration.corpId, clientId: integration.clientId });
+    if (!integration)
+      throw new NotFoundError(
+        `No DingTalk integration with id '${req.params.id}'`,
+      );
+    res.json({
+      id: integration.id,
+      name: integration.name,
+      corpId: integration.corpId,
+      clientId: integration.clientId,
+    });
   });
 
   router.get('/h5/:id/:page', async (req, res) => {
-    if (!(PAGES as readonly string[]).includes(req.params.page)) throw new NotFoundError('No such page');
-    if (!(await deps.registry.find(req.params.id))) throw new NotFoundError(`No DingTalk integration with id '${req.params.id}'`);
+    if (!(PAGES as readonly string[]).includes(req.params.page))
+      throw new NotFoundError('No such page');
+    if (!(await deps.registry.find(req.params.id)))
+      throw new NotFoundError(
+        `No DingTalk integration with id '${req.params.id}'`,
+      );
     res.sendFile(path.join(assets, 'index.html'));
   });
 
-  router.post('/h5/:id/session', express.json({ limit: '4kb' }), rejectNulCharacters, async (req, res) => {
-    const integration = await deps.registry.find(req.params.id);
-    if (!integration) throw new NotFoundError(`No DingTalk integration with id '${req.params.id}'`);
-    const parsed = z.object({ code: z.string().min(1).max(256) }).safeParse(req.body);
-    if (!parsed.success) throw new InputError('An auth code from requestAuthCode is required');
-    let user;
-    try {
-      user = await deps.registry.client(integration).getUserInfoByCode(parsed.data.code);
-    } catch (e) {
-      throw new InputError(`DingTalk did not accept the auth code: ${(e as Error).message}`);
-    }
-    const link = await deps.links.byDingtalkUser(integration.id, user.userId);
-    if (!link) {
-      const ticket = deps.box.sign({ t: 'link', integrationId: integration.id, dingtalkUserId: user.userId, unionId: user.unionId, name: user.name }, 15 * 60_000);
-      const linkUrl = `${deps.settings.appBaseUrl.replace(/\/$/, '')}/dingtalk/link?integration=${encodeURIComponent(integration.id)}&ticket=${encodeURIComponent(ticket)}`;
-      res.json({ linked: false, dingtalkName: user.name, linkUrl });
-      return;
-    }
-    res.json({
-      linked: true,
-      dingtalkName: user.name,
-      userEntityRef: link.userEntityRef,
-      incidents: await openIncidents(deps, link.userEntityRef),
-      backstageUrl: deps.settings.appBaseUrl,
-    });
-  });
+  router.post(
+    '/h5/:id/session',
+    express.json({ limit: '4kb' }),
+    rejectNulCharacters,
+    async (req, res) => {
+      const integration = await deps.registry.find(req.params.id);
+      if (!integration)
+        throw new NotFoundError(
+          `No DingTalk integration with id '${req.params.id}'`,
+        );
+      const parsed = z
+        .object({ code: z.string().min(1).max(256) })
+        .safeParse(req.body);
+      if (!parsed.success)
+        throw new InputError('An auth code from requestAuthCode is required');
+      let user;
+      try {
+        user = await deps.registry
+          .client(integration)
+          .getUserInfoByCode(parsed.data.code);
+      } catch (e) {
+        throw new InputError(
+          `DingTalk did not accept the auth code: ${(e as Error).message}`,
+        );
+      }
+      const link = await deps.links.byDingtalkUser(integration.id, user.userId);
+      if (!link) {
+        const ticket = deps.box.sign(
+          {
+            t: 'link',
+            integrationId: integration.id,
+            dingtalkUserId: user.userId,
+            unionId: user.unionId,
+            name: user.name,
+          },
+          15 * 60_000,
+        );
+        const linkUrl = `${deps.settings.appBaseUrl.replace(
+          /\/$/,
+          '',
+        )}/dingtalk/link?integration=${encodeURIComponent(
+          integration.id,
+        )}&ticket=${encodeURIComponent(ticket)}`;
+        res.json({ linked: false, dingtalkName: user.name, linkUrl });
+        return;
+      }
+      res.json({
+        linked: true,
+        dingtalkName: user.name,
+        userEntityRef: link.userEntityRef,
+        incidents: await openIncidents(deps, link.userEntityRef),
+        backstageUrl: deps.settings.appBaseUrl,
+      });
+    },
+  );
 
   return router;
 }
@@ -114,7 +177,12 @@ export function createH5Router(deps: {
  * installed (the page stays useful without it).
  */
 async function openIncidents(
-  deps: { discovery: DiscoveryService; auth: AuthService; logger: LoggerService; settings: DingtalkSettings },
+  deps: {
+    discovery: DiscoveryService;
+    auth: AuthService;
+    logger: LoggerService;
+    settings: DingtalkSettings;
+  },
   userEntityRef: string,
 ) {
   try {
@@ -123,8 +191,14 @@ async function openIncidents(
       onBehalfOf: await deps.auth.getOwnServiceCredentials(),
       targetPluginId: 'oncall',
     });
-    const query = new URLSearchParams({ responder: userEntityRef, status: 'triggered,acknowledged', limit: '20' });
-    const res = await fetch(`${baseUrl}/incidents?${query}`, { headers: { authorization: `Bearer ${token}` } });
+    const query = new URLSearchParams({
+      responder: userEntityRef,
+      status: 'triggered,acknowledged',
+      limit: '20',
+    });
+    const res = await fetch(`${baseUrl}/incidents?${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     if (!res.ok) return [];
     const body = (await res.json()) as any;
     return (body.items ?? []).map((i: any) => ({
@@ -132,7 +206,10 @@ async function openIncidents(
       title: i.title,
       severity: i.severity,
       status: i.status,
-      url: `${deps.settings.appBaseUrl.replace(/\/$/, '')}/oncall/incidents/${encodeURIComponent(i.id)}`,
+      url: `${deps.settings.appBaseUrl.replace(
+        /\/$/,
+        '',
+      )}/oncall/incidents/${encodeURIComponent(i.id)}`,
     }));
   } catch {
     return [];

@@ -21,7 +21,10 @@ import type {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { AuthorizeResult, type BasicPermission } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  type BasicPermission,
+} from '@backstage/plugin-permission-common';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import {
@@ -36,7 +39,7 @@ import {
   formatValidationError,
   integrationCreateSchema,
   integrationUpdateSchema,
-} from '@internal/plugin-dingtalk-common';
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import type { JsonObject } from '@backstage/types';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
@@ -53,53 +56,105 @@ import type { UsageService } from './UsageService';
 
 function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value);
-  if (!result.success) throw new InputError(formatValidationError(result.error));
+  if (!result.success)
+    throw new InputError(formatValidationError(result.error));
   return result.data;
 }
 
 const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), content: z.string().min(1).max(20_000) }),
-  z.object({ type: z.literal('markdown'), title: z.string().min(1).max(200), text: z.string().min(1).max(20_000) }),
+  z.object({
+    type: z.literal('markdown'),
+    title: z.string().min(1).max(200),
+    text: z.string().min(1).max(20_000),
+  }),
   z.object({
     type: z.literal('card'),
-    outTrackId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'outTrackId: 1-128 letters, digits, . _ : -'),
+    outTrackId: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9._:-]{1,128}$/,
+        'outTrackId: 1-128 letters, digits, . _ : -',
+      ),
     title: z.string().min(1).max(200),
     markdown: z.string().max(20_000),
     cardParamMap: z.record(z.string().max(20_000)).optional(),
     actions: z
-      .array(z.object({ id: z.string().max(64), label: z.string().max(64), params: z.record(z.string()).optional(), url: z.string().url().optional() }))
+      .array(
+        z.object({
+          id: z.string().max(64),
+          label: z.string().max(64),
+          params: z.record(z.string()).optional(),
+          url: z.string().url().optional(),
+        }),
+      )
       .max(10)
       .optional(),
-    callback: z.object({ pluginId: z.string().regex(/^[a-z0-9-]+$/), path: z.string().regex(/^\/[A-Za-z0-9/_-]*$/) }).optional(),
+    callback: z
+      .object({
+        pluginId: z.string().regex(/^[a-z0-9-]+$/),
+        path: z.string().regex(/^\/[A-Za-z0-9/_-]*$/),
+      })
+      .optional(),
     atUserIds: z.array(z.string()).max(100).optional(),
   }),
 ]);
 
 const refList = z.array(z.string().min(1).max(255)).max(1000);
-const mobileList = z.array(z.string().regex(/^\+?[0-9-]{5,20}$/, 'mobile numbers are digits')).max(1000);
+const mobileList = z
+  .array(z.string().regex(/^\+?[0-9-]{5,20}$/, 'mobile numbers are digits'))
+  .max(1000);
 const integrationIdOpt = z.string().max(64).optional();
 
 const sendSchema = z
-  .object({ integrationId: integrationIdOpt, reference: z.string().max(255).optional(), users: refList.optional(), groups: refList.optional(), message: messageSchema })
+  .object({
+    integrationId: integrationIdOpt,
+    reference: z.string().max(255).optional(),
+    users: refList.optional(),
+    groups: refList.optional(),
+    message: messageSchema,
+  })
   .strict();
 const cardUpdateSchema = z
-  .object({ integrationId: integrationIdOpt, outTrackId: z.string().min(1).max(128), cardParamMap: z.record(z.string().max(20_000)) })
+  .object({
+    integrationId: integrationIdOpt,
+    outTrackId: z.string().min(1).max(128),
+    cardParamMap: z.record(z.string().max(20_000)),
+  })
   .strict();
-const resolveSchema = z.object({ integrationId: integrationIdOpt, userEntityRefs: refList.optional(), mobiles: mobileList.optional() }).strict();
+const resolveSchema = z
+  .object({
+    integrationId: integrationIdOpt,
+    userEntityRefs: refList.optional(),
+    mobiles: mobileList.optional(),
+  })
+  .strict();
 const warRoomSchema = z
   .object({
     integrationId: integrationIdOpt,
     title: z.string().min(1).max(200),
     ownerUserEntityRef: z.string().max(255).optional(),
-    ownerMobile: z.string().regex(/^\+?[0-9-]{5,20}$/).optional(),
-    members: z.object({ userEntityRefs: refList.optional(), mobiles: mobileList.optional() }).default({}),
+    ownerMobile: z
+      .string()
+      .regex(/^\+?[0-9-]{5,20}$/)
+      .optional(),
+    members: z
+      .object({
+        userEntityRefs: refList.optional(),
+        mobiles: mobileList.optional(),
+      })
+      .default({}),
     uuid: z.string().min(1).max(128),
     reference: z.string().max(255).optional(),
     message: messageSchema.optional(),
   })
   .strict();
 const warRoomMessageSchema = z
-  .object({ integrationId: integrationIdOpt, reference: z.string().max(255).optional(), message: messageSchema })
+  .object({
+    integrationId: integrationIdOpt,
+    reference: z.string().max(255).optional(),
+    message: messageSchema,
+  })
   .strict();
 const pageSchema = z.object({
   q: z.string().max(200).optional(),
@@ -127,21 +182,44 @@ export async function createApiRouter(deps: {
   const router = Router();
   router.use(express.json({ limit: '256kb' }), rejectNulCharacters);
 
-  async function authorize(req: Request, permission: BasicPermission): Promise<BackstageCredentials> {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const [decision] = await permissions.authorize([{ permission }], { credentials });
+  async function authorize(
+    req: Request,
+    permission: BasicPermission,
+  ): Promise<BackstageCredentials> {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials,
+    });
     if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`You are not allowed to do this (${permission.name})`);
+      throw new NotAllowedError(
+        `You are not allowed to do this (${permission.name})`,
+      );
     }
     return credentials;
   }
   const who = (c: BackstageCredentials): string => {
-    const p = c.principal as { type: string; userEntityRef?: string; subject?: string };
+    const p = c.principal as {
+      type: string;
+      userEntityRef?: string;
+      subject?: string;
+    };
     return p.type === 'user' ? String(p.userEntityRef) : `service:${p.subject}`;
   };
 
-  async function audited<T>(req: Request, eventId: string, meta: JsonObject, fn: () => Promise<T>): Promise<T> {
-    const event = await auditor.createEvent({ eventId, severityLevel: 'medium', request: req, meta });
+  async function audited<T>(
+    req: Request,
+    eventId: string,
+    meta: JsonObject,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const event = await auditor.createEvent({
+      eventId,
+      severityLevel: 'medium',
+      request: req,
+      meta,
+    });
     try {
       const result = await fn();
       await event.success();
@@ -160,10 +238,16 @@ export async function createApiRouter(deps: {
   });
 
   router.post('/integrations', async (req, res) => {
-    const credentials = await authorize(req, dingtalkIntegrationCreatePermission);
+    const credentials = await authorize(
+      req,
+      dingtalkIntegrationCreatePermission,
+    );
     const input = parse(integrationCreateSchema, req.body);
-    const created = await audited(req, 'integration-mutate', { action: 'create', name: input.name }, () =>
-      registry.create(input, who(credentials)),
+    const created = await audited(
+      req,
+      'integration-mutate',
+      { action: 'create', name: input.name },
+      () => registry.create(input, who(credentials)),
     );
     deps.onIntegrationChanged(created.id);
     res.status(201).json(registry.toPublic(created));
@@ -177,8 +261,15 @@ export async function createApiRouter(deps: {
   router.put('/integrations/:id', async (req, res) => {
     await authorize(req, dingtalkIntegrationUpdatePermission);
     const patch = parse(integrationUpdateSchema, req.body);
-    const updated = await audited(req, 'integration-mutate', { action: 'update', id: req.params.id, fields: Object.keys(patch).join(',') }, () =>
-      registry.update(req.params.id, patch),
+    const updated = await audited(
+      req,
+      'integration-mutate',
+      {
+        action: 'update',
+        id: req.params.id,
+        fields: Object.keys(patch).join(','),
+      },
+      () => registry.update(req.params.id, patch),
     );
     deps.onIntegrationChanged(updated.id);
     res.json(registry.toPublic(updated));
@@ -186,7 +277,12 @@ export async function createApiRouter(deps: {
 
   router.delete('/integrations/:id', async (req, res) => {
     await authorize(req, dingtalkIntegrationDeletePermission);
-    await audited(req, 'integration-mutate', { action: 'delete', id: req.params.id }, () => registry.delete(req.params.id));
+    await audited(
+      req,
+      'integration-mutate',
+      { action: 'delete', id: req.params.id },
+      () => registry.delete(req.params.id),
+    );
     deps.onIntegrationChanged(req.params.id);
     res.status(204).end();
   });
@@ -196,9 +292,15 @@ export async function createApiRouter(deps: {
     const integration = await registry.get(req.params.id);
     try {
       await registry.probeClient(integration).fetchAccessToken();
-      res.json({ ok: true, message: `DingTalk issued an access token for Client ID ${integration.clientId}` });
+      res.json({
+        ok: true,
+        message: `DingTalk issued an access token for Client ID ${integration.clientId}`,
+      });
     } catch (e) {
-      res.json({ ok: false, message: `DingTalk refused the credentials: ${(e as Error).message}` });
+      res.json({
+        ok: false,
+        message: `DingTalk refused the credentials: ${(e as Error).message}`,
+      });
     }
   });
 
@@ -207,7 +309,12 @@ export async function createApiRouter(deps: {
   router.get('/integrations/:id/groups', async (req, res) => {
     await authorize(req, dingtalkIntegrationReadPermission);
     const integration = await registry.get(req.params.id);
-    const page = parse(pageSchema.extend({ includeUninstalled: z.enum(['true', 'false']).optional() }), req.query);
+    const page = parse(
+      pageSchema.extend({
+        includeUninstalled: z.enum(['true', 'false']).optional(),
+      }),
+      req.query,
+    );
     const { items, total } = await deps.groups.search(integration.id, {
       q: page.q?.trim() || undefined,
       limit: page.limit,
@@ -215,7 +322,11 @@ export async function createApiRouter(deps: {
       includeUninstalled: page.includeUninstalled === 'true',
     });
     const next = page.cursor + items.length;
-    res.json({ items, total, nextCursor: next < total ? String(next) : undefined });
+    res.json({
+      items,
+      total,
+      nextCursor: next < total ? String(next) : undefined,
+    });
   });
 
   router.post('/integrations/:id/groups/refresh', async (req, res) => {
@@ -228,10 +339,19 @@ export async function createApiRouter(deps: {
     for (const group of await deps.groups.listInstalled(integration.id)) {
       try {
         const info = await client.queryGroup(group.openConversationId);
-        await deps.groups.rename(integration.id, { openConversationId: group.openConversationId }, info.title, at);
+        await deps.groups.rename(
+          integration.id,
+          { openConversationId: group.openConversationId },
+          info.title,
+          at,
+        );
         refreshed += 1;
       } catch (e) {
-        failed.push(`${group.openConversationId}: ${(explainPermission(e) as Error).message}`);
+        failed.push(
+          `${group.openConversationId}: ${
+            (explainPermission(e) as Error).message
+          }`,
+        );
       }
     }
     res.json({ refreshed, failed });
@@ -249,7 +369,17 @@ export async function createApiRouter(deps: {
     const q = parse(
       pageSchema.extend({
         integrationId: z.string().max(64).optional(),
-        outcome: z.enum(['sent', 'updated', 'app not linked', 'flow controlled', 'quota exhausted', 'failed', 'aggregated']).optional(),
+        outcome: z
+          .enum([
+            'sent',
+            'updated',
+            'app not linked',
+            'flow controlled',
+            'quota exhausted',
+            'failed',
+            'aggregated',
+          ])
+          .optional(),
         user: z.string().max(255).optional(),
         reference: z.string().max(255).optional(),
       }),
@@ -264,21 +394,41 @@ export async function createApiRouter(deps: {
       offset: q.cursor,
     });
     const next = q.cursor + items.length;
-    res.json({ items, total, nextCursor: next < total ? String(next) : undefined });
+    res.json({
+      items,
+      total,
+      nextCursor: next < total ? String(next) : undefined,
+    });
   });
 
   // ---- account links -------------------------------------------------------
 
   router.get('/links/me', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    res.json(await deps.links.list({ userEntityRef: credentials.principal.userEntityRef }));
+    res.json(
+      await deps.links.list({
+        userEntityRef: credentials.principal.userEntityRef,
+      }),
+    );
   });
 
   router.post('/links/confirm', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const { ticket } = parse(z.object({ ticket: z.string().min(1).max(4096) }).strict(), req.body);
-    const payload = deps.box.verify<{ t: 'link'; integrationId: string; dingtalkUserId: string; unionId?: string; name?: string }>(ticket);
-    if (!payload || payload.t !== 'link') throw new InputError('The link ticket is invalid or has expired: open the DingTalk app again');
+    const { ticket } = parse(
+      z.object({ ticket: z.string().min(1).max(4096) }).strict(),
+      req.body,
+    );
+    const payload = deps.box.verify<{
+      t: 'link';
+      integrationId: string;
+      dingtalkUserId: string;
+      unionId?: string;
+      name?: string;
+    }>(ticket);
+    if (!payload || payload.t !== 'link')
+      throw new InputError(
+        'The link ticket is invalid or has expired: open the DingTalk app again',
+      );
     await registry.get(payload.integrationId);
     const link = {
       integrationId: payload.integrationId,
@@ -288,22 +438,44 @@ export async function createApiRouter(deps: {
       name: payload.name,
       linkedAt: new Date().toISOString(),
     };
-    await audited(req, 'link-mutate', { action: 'link', integrationId: link.integrationId }, () => deps.links.link(link));
+    await audited(
+      req,
+      'link-mutate',
+      { action: 'link', integrationId: link.integrationId },
+      () => deps.links.link(link),
+    );
     res.status(201).json(link);
   });
 
   router.get('/links', async (req, res) => {
     const credentials = await authorize(req, dingtalkIntegrationReadPermission);
     const q = parse(
-      z.object({ integrationId: z.string().min(1).max(64), filter: z.enum(['all', 'linked', 'unlinked']).default('all'), q: z.string().max(200).optional() }),
+      z.object({
+        integrationId: z.string().min(1).max(64),
+        filter: z.enum(['all', 'linked', 'unlinked']).default('all'),
+        q: z.string().max(200).optional(),
+      }),
       req.query,
     );
     await registry.get(q.integrationId);
     const { items } = await deps.catalog.getEntities(
-      { filter: { kind: 'User' }, fields: ['kind', 'metadata.name', 'metadata.namespace', 'spec.profile.displayName'] },
+      {
+        filter: { kind: 'User' },
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          'spec.profile.displayName',
+        ],
+      },
       { credentials },
     );
-    const links = new Map((await deps.links.list({ integrationId: q.integrationId })).map(l => [l.userEntityRef, l]));
+    const links = new Map(
+      (await deps.links.list({ integrationId: q.integrationId })).map(l => [
+        l.userEntityRef,
+        l,
+      ]),
+    );
     const needle = q.q?.toLowerCase();
     const rows = (items as Entity[])
       .map(e => {
@@ -311,37 +483,67 @@ export async function createApiRouter(deps: {
         const link = links.get(ref);
         return {
           userEntityRef: ref,
-          displayName: (e.spec as any)?.profile?.displayName as string | undefined,
+          displayName: (e.spec as any)?.profile?.displayName as
+            | string
+            | undefined,
           dingtalkUserId: link?.dingtalkUserId,
           linkedAt: link?.linkedAt,
         };
       })
-      .filter(r => q.filter === 'all' || (q.filter === 'linked') === !!r.dingtalkUserId)
-      .filter(r => !needle || r.userEntityRef.toLowerCase().includes(needle) || r.displayName?.toLowerCase().includes(needle))
+      .filter(
+        r =>
+          q.filter === 'all' || (q.filter === 'linked') === !!r.dingtalkUserId,
+      )
+      .filter(
+        r =>
+          !needle ||
+          r.userEntityRef.toLowerCase().includes(needle) ||
+          r.displayName?.toLowerCase().includes(needle),
+      )
       .sort((a, b) => a.userEntityRef.localeCompare(b.userEntityRef));
     res.json({ items: rows });
   });
 
   router.delete('/links/:integrationId/:userEntityRef', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const target = req.params.userEntityRef;
-    const self = credentials.principal.type === 'user' && (credentials.principal as any).userEntityRef === target;
+    const self =
+      credentials.principal.type === 'user' &&
+      (credentials.principal as any).userEntityRef === target;
     if (!self) await authorize(req, dingtalkLinkManagePermission);
-    const removed = await audited(req, 'link-mutate', { action: 'unlink', integrationId: req.params.integrationId, user: target }, () =>
-      deps.links.unlink(req.params.integrationId, target),
+    const removed = await audited(
+      req,
+      'link-mutate',
+      {
+        action: 'unlink',
+        integrationId: req.params.integrationId,
+        user: target,
+      },
+      () => deps.links.unlink(req.params.integrationId, target),
     );
-    if (!removed) throw new NotFoundError(`${target} has no DingTalk link in integration '${req.params.integrationId}'`);
+    if (!removed)
+      throw new NotFoundError(
+        `${target} has no DingTalk link in integration '${req.params.integrationId}'`,
+      );
     res.status(204).end();
   });
 
-  router.post('/integrations/:id/links/link-all-by-mobile', async (req, res) => {
-    await authorize(req, dingtalkLinkManagePermission);
-    const integration = await registry.get(req.params.id);
-    const result = await audited(req, 'link-mutate', { action: 'link-all-by-mobile', integrationId: integration.id }, () =>
-      deps.people.linkAllByMobile(integration),
-    );
-    res.json(result);
-  });
+  router.post(
+    '/integrations/:id/links/link-all-by-mobile',
+    async (req, res) => {
+      await authorize(req, dingtalkLinkManagePermission);
+      const integration = await registry.get(req.params.id);
+      const result = await audited(
+        req,
+        'link-mutate',
+        { action: 'link-all-by-mobile', integrationId: integration.id },
+        () => deps.people.linkAllByMobile(integration),
+      );
+      res.json(result);
+    },
+  );
 
   // ---- sending (for other plugins, through dingtalkNotifierServiceRef) -----
 
@@ -349,7 +551,13 @@ export async function createApiRouter(deps: {
     await authorize(req, dingtalkMessageSendPermission);
     const body = parse(sendSchema, req.body);
     const integration = await registry.resolve(body.integrationId);
-    const results = await deps.messenger.send({ integration, reference: body.reference, users: body.users, groups: body.groups, message: body.message });
+    const results = await deps.messenger.send({
+      integration,
+      reference: body.reference,
+      users: body.users,
+      groups: body.groups,
+      message: body.message,
+    });
     res.json({ results });
   });
 
@@ -357,7 +565,11 @@ export async function createApiRouter(deps: {
     await authorize(req, dingtalkMessageSendPermission);
     const body = parse(cardUpdateSchema, req.body);
     const integration = await registry.resolve(body.integrationId);
-    await deps.messenger.updateCard(integration, body.outTrackId, body.cardParamMap);
+    await deps.messenger.updateCard(
+      integration,
+      body.outTrackId,
+      body.cardParamMap,
+    );
     res.status(204).end();
   });
 
@@ -372,8 +584,15 @@ export async function createApiRouter(deps: {
     await authorize(req, dingtalkMessageSendPermission);
     const body = parse(warRoomSchema, req.body);
     const integration = await registry.resolve(body.integrationId);
-    const room = await audited(req, 'warroom-create', { integrationId: integration.id, title: body.title, reference: body.reference }, () =>
-      deps.people.createWarRoom(integration, body),
+    const room = await audited(
+      req,
+      'warroom-create',
+      {
+        integrationId: integration.id,
+        title: body.title,
+        reference: body.reference,
+      },
+      () => deps.people.createWarRoom(integration, body),
     );
     res.status(201).json(room);
   });
@@ -388,7 +607,11 @@ export async function createApiRouter(deps: {
     const cardOutTrackId = await audited(
       req,
       'warroom-post',
-      { integrationId: integration.id, openConversationId, reference: body.reference },
+      {
+        integrationId: integration.id,
+        openConversationId,
+        reference: body.reference,
+      },
       () => deps.people.postToWarRoom(integration, openConversationId, body),
     );
     res.status(201).json({ cardOutTrackId });
@@ -398,7 +621,13 @@ export async function createApiRouter(deps: {
     await authorize(req, dingtalkMessageSendPermission);
     const body = parse(resolveSchema, req.body);
     const integration = await registry.resolve(body.integrationId);
-    res.json(await deps.people.invite(integration, req.params.openConversationId, body));
+    res.json(
+      await deps.people.invite(
+        integration,
+        req.params.openConversationId,
+        body,
+      ),
+    );
   });
 
   router.get('/editions', async (_req, res) => {

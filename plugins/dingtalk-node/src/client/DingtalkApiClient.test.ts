@@ -17,7 +17,10 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { CacheManager } from '@backstage/backend-defaults/cache';
 import { ConfigReader } from '@backstage/config';
-import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
+import {
+  createEmulator,
+  EmulatorHandle,
+} from '@dingtalk-oncall/dingtalk-emulator';
 import type { Knex } from 'knex';
 import { DingtalkApiClient } from './DingtalkApiClient';
 import { DingtalkApiError } from './errors';
@@ -42,7 +45,12 @@ function memoryCache() {
 
 function replica(emu: EmulatorHandle, db: Knex, cache = memoryCache()) {
   return new DingtalkApiClient({
-    credentials: { clientId: APP.appKey, clientSecret: APP.appSecret, corpId: APP.corpId, edition: 'standard' },
+    credentials: {
+      clientId: APP.appKey,
+      clientSecret: APP.appSecret,
+      corpId: APP.corpId,
+      edition: 'standard',
+    },
     apiBaseUrl: emu.baseUrl,
     oapiBaseUrl: emu.baseUrl,
     tokens: new DingtalkTokenProvider({ cache, db }),
@@ -60,7 +68,12 @@ describe('DingtalkApiClient against the emulator', () => {
     emu = await createEmulator();
     emu.control.createApp({ ...APP, edition: 'standard' });
     for (let i = 0; i < 45; i++) {
-      emu.control.createUser({ corpId: APP.corpId, userId: `u${i}`, name: `User ${i}`, mobile: `1390000${String(i).padStart(4, '0')}` });
+      emu.control.createUser({
+        corpId: APP.corpId,
+        userId: `u${i}`,
+        name: `User ${i}`,
+        mobile: `1390000${String(i).padStart(4, '0')}`,
+      });
     }
   });
   afterEach(() => emu.close());
@@ -74,13 +87,22 @@ describe('DingtalkApiClient against the emulator', () => {
 
     it('sends, resolves users and counts every metered call in the quota', async () => {
       const client = replica(emu, db);
-      const sent = await client.batchSendOToMessages({ userIds: ['u1', 'u2', 'ghost'], msgKey: 'sampleText', msgParam: { content: 'hi' } });
+      const sent = await client.batchSendOToMessages({
+        userIds: ['u1', 'u2', 'ghost'],
+        msgKey: 'sampleText',
+        msgParam: { content: 'hi' },
+      });
       expect(sent.invalidStaffIdList).toEqual(['ghost']);
-      expect(await client.getUserByMobile('13900000003')).toEqual({ userId: 'u3' });
+      expect(await client.getUserByMobile('13900000003')).toEqual({
+        userId: 'u3',
+      });
       expect(await client.getUserByMobile('10000000000')).toBeUndefined();
       const quota = new DingtalkQuotaCounter({ db });
       expect(await quota.monthCalls(APP.appKey)).toBe(3);
-      expect((await quota.usage(APP.appKey)).byApi).toEqual({ 'robot.oToMessages.batchSend': 1, 'user.getbymobile': 2 });
+      expect((await quota.usage(APP.appKey)).byApi).toEqual({
+        'robot.oToMessages.batchSend': 1,
+        'user.getbymobile': 2,
+      });
       expect(emu.control.calls().byApp[APP.appKey].tokenFetches).toBe(1);
     });
 
@@ -89,9 +111,16 @@ describe('DingtalkApiClient against the emulator', () => {
       // process would.
       const other = await databases.init(databaseId).catch(() => undefined);
       const a = replica(emu, db);
-      const b = replica(emu, databaseId === 'SQLITE_3' || !other ? db : cloneConnection(db));
+      const b = replica(
+        emu,
+        databaseId === 'SQLITE_3' || !other ? db : cloneConnection(db),
+      );
       const calls = Array.from({ length: 60 }, (_, i) =>
-        (i % 2 ? a : b).batchSendOToMessages({ userIds: [`u${i % 45}`], msgKey: 'sampleText', msgParam: { content: String(i) } }),
+        (i % 2 ? a : b).batchSendOToMessages({
+          userIds: [`u${i % 45}`],
+          msgKey: 'sampleText',
+          msgParam: { content: String(i) },
+        }),
       );
       await Promise.all(calls);
       const report = emu.control.calls().byApp[APP.appKey];
@@ -103,16 +132,36 @@ describe('DingtalkApiClient against the emulator', () => {
 
     it('retries 5xx and flow control, but not 4xx', async () => {
       const client = replica(emu, db);
-      emu.control.injectFault({ api: 'robot.oToMessages.batchSend', kind: '5xx', count: 2 });
-      emu.control.injectFault({ api: 'user.getbymobile', kind: 'flowControl', count: 1 });
-      await client.batchSendOToMessages({ userIds: ['u1'], msgKey: 'sampleText', msgParam: { content: 'x' } });
-      expect(await client.getUserByMobile('13900000001')).toEqual({ userId: 'u1' });
+      emu.control.injectFault({
+        api: 'robot.oToMessages.batchSend',
+        kind: '5xx',
+        count: 2,
+      });
+      emu.control.injectFault({
+        api: 'user.getbymobile',
+        kind: 'flowControl',
+        count: 1,
+      });
+      await client.batchSendOToMessages({
+        userIds: ['u1'],
+        msgKey: 'sampleText',
+        msgParam: { content: 'x' },
+      });
+      expect(await client.getUserByMobile('13900000001')).toEqual({
+        userId: 'u1',
+      });
       const error = await client
-        .sendGroupMessage({ openConversationId: 'cid-missing', msgKey: 'sampleText', msgParam: {} })
+        .sendGroupMessage({
+          openConversationId: 'cid-missing',
+          msgKey: 'sampleText',
+          msgParam: {},
+        })
         .catch(e => e);
       expect(error).toBeInstanceOf(DingtalkApiError);
       expect(error.kind).toBe('client');
-      expect(emu.control.calls().byApp[APP.appKey].byApi['robot.groupMessages.send']).toBe(1);
+      expect(
+        emu.control.calls().byApp[APP.appKey].byApi['robot.groupMessages.send'],
+      ).toBe(1);
     });
 
     it('gives up after its attempts on a persistent outage', async () => {
@@ -127,17 +176,26 @@ describe('DingtalkApiClient against the emulator', () => {
       const client = replica(emu, db);
       await client.getUserByMobile('13900000001');
       emu.state.tokens.clear(); // DingTalk forgot every token
-      expect(await client.getUserByMobile('13900000002')).toEqual({ userId: 'u2' });
+      expect(await client.getUserByMobile('13900000002')).toEqual({
+        userId: 'u2',
+      });
       expect(emu.control.calls().byApp[APP.appKey].tokenFetches).toBe(2);
     });
 
     it('refuses to call DingTalk once the monthly quota is used up', async () => {
       const day = new Date().toISOString().slice(0, 10);
-      await db('dingtalk_usage').insert({ client_id: APP.appKey, day, api: 'robot.oToMessages.batchSend', calls: 10_000 });
+      await db('dingtalk_usage').insert({
+        client_id: APP.appKey,
+        day,
+        api: 'robot.oToMessages.batchSend',
+        calls: 10_000,
+      });
       const client = replica(emu, db);
       const error = await client.getUserByMobile('13900000001').catch(e => e);
       expect(error.kind).toBe('quota');
-      expect(emu.control.calls().byApp[APP.appKey]?.byApi['user.getbymobile']).toBeUndefined();
+      expect(
+        emu.control.calls().byApp[APP.appKey]?.byApi['user.getbymobile'],
+      ).toBeUndefined();
     });
   });
 
@@ -148,7 +206,9 @@ describe('DingtalkApiClient against the emulator', () => {
     const a = replica(emu, db, cache);
     const b = replica(emu, db, cache);
     await Promise.all(
-      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).getUserByMobile(`1390000${String(i).padStart(4, '0')}`)),
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? a : b).getUserByMobile(`1390000${String(i).padStart(4, '0')}`),
+      ),
     );
     expect(emu.control.calls().byApp[APP.appKey].tokenFetches).toBe(1);
   });

@@ -15,7 +15,10 @@
  */
 
 import { z } from 'zod';
-import { DINGTALK_EDITIONS, DingtalkEdition } from '@internal/plugin-dingtalk-common';
+import {
+  DINGTALK_EDITIONS,
+  DingtalkEdition,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { classifyDingtalkError, DingtalkApiError } from './errors';
 import type { DingtalkRateLimiter } from './DingtalkRateLimiter';
 import type { DingtalkQuotaCounter } from './DingtalkQuotaCounter';
@@ -50,7 +53,10 @@ export interface DingtalkApiClientOptions {
 /** The most users DingTalk accepts in one oToMessages/batchSend call. @public */
 export const DINGTALK_BATCH_SEND_MAX_USERS = 20;
 
-const tokenResponse = z.object({ accessToken: z.string(), expireIn: z.number() });
+const tokenResponse = z.object({
+  accessToken: z.string(),
+  expireIn: z.number(),
+});
 const batchSendResponse = z.object({
   processQueryKey: z.string(),
   invalidStaffIdList: z.array(z.string()).optional().default([]),
@@ -75,13 +81,25 @@ const cardDeliverResponse = z.object({
   }),
 });
 const sceneGroupResponse = z.object({
-  result: z.object({ open_conversation_id: z.string(), chat_id: z.string().optional() }),
+  result: z.object({
+    open_conversation_id: z.string(),
+    chat_id: z.string().optional(),
+  }),
 });
-const userByMobileResponse = z.object({ result: z.object({ userid: z.string() }) });
+const userByMobileResponse = z.object({
+  result: z.object({ userid: z.string() }),
+});
 const userInfoResponse = z.object({
-  result: z.object({ userid: z.string(), unionid: z.string().optional(), name: z.string().optional() }),
+  result: z.object({
+    userid: z.string(),
+    unionid: z.string().optional(),
+    name: z.string().optional(),
+  }),
 });
-const groupQueryResponse = z.object({ openConversationId: z.string(), title: z.string() });
+const groupQueryResponse = z.object({
+  openConversationId: z.string(),
+  title: z.string(),
+});
 
 type Request = {
   host: 'api' | 'oapi';
@@ -100,7 +118,14 @@ type Request = {
 };
 
 /** Connection errors raised before a request reached DingTalk: safe to retry any call. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** The code of a network error whose request may have been carried out. @public */
 export const DINGTALK_OUTCOME_UNKNOWN = 'network-outcome-unknown';
@@ -128,11 +153,20 @@ export class DingtalkApiClient {
   }
 
   /** Fetches a token straight from DingTalk (the credential test). */
-  async fetchAccessToken(): Promise<{ token: string; expiresInSeconds: number }> {
+  async fetchAccessToken(): Promise<{
+    token: string;
+    expiresInSeconds: number;
+  }> {
     const { clientId, clientSecret } = this.opts.credentials;
     const body = await this.send(
       'oauth2.accessToken',
-      { host: 'api', method: 'POST', path: '/v1.0/oauth2/accessToken', body: { appKey: clientId, appSecret: clientSecret }, metered: false },
+      {
+        host: 'api',
+        method: 'POST',
+        path: '/v1.0/oauth2/accessToken',
+        body: { appKey: clientId, appSecret: clientSecret },
+        metered: false,
+      },
       undefined,
     );
     const parsed = this.parse('oauth2.accessToken', tokenResponse, body);
@@ -144,9 +178,16 @@ export class DingtalkApiClient {
   }
 
   /** One-to-one robot messages; at most 20 users per call. */
-  async batchSendOToMessages(req: { userIds: string[]; msgKey: string; msgParam: unknown; robotCode?: string }) {
+  async batchSendOToMessages(req: {
+    userIds: string[];
+    msgKey: string;
+    msgParam: unknown;
+    robotCode?: string;
+  }) {
     if (req.userIds.length > DINGTALK_BATCH_SEND_MAX_USERS) {
-      throw new Error(`batchSend takes at most ${DINGTALK_BATCH_SEND_MAX_USERS} users`);
+      throw new Error(
+        `batchSend takes at most ${DINGTALK_BATCH_SEND_MAX_USERS} users`,
+      );
     }
     const body = await this.call('robot.oToMessages.batchSend', {
       host: 'api',
@@ -163,7 +204,12 @@ export class DingtalkApiClient {
     return this.parse('robot.oToMessages.batchSend', batchSendResponse, body);
   }
 
-  async sendGroupMessage(req: { openConversationId: string; msgKey: string; msgParam: unknown; robotCode?: string }) {
+  async sendGroupMessage(req: {
+    openConversationId: string;
+    msgKey: string;
+    msgParam: unknown;
+    robotCode?: string;
+  }) {
     const body = await this.call('robot.groupMessages.send', {
       host: 'api',
       method: 'POST',
@@ -206,22 +252,40 @@ export class DingtalkApiClient {
         callbackRouteKey: req.callbackRouteKey,
         cardData: { cardParamMap: req.cardParamMap },
         openSpaceId: `dtv1.card//${spaces.join(';')}`,
-        imGroupOpenSpaceModel: req.groups?.length ? { supportForward: true } : undefined,
+        imGroupOpenSpaceModel: req.groups?.length
+          ? { supportForward: true }
+          : undefined,
         imGroupOpenDeliverModel: req.groups?.length
           ? {
               robotCode,
-              atUserIds: Object.fromEntries((req.atUserIds ?? []).map(u => [u, u])),
+              atUserIds: Object.fromEntries(
+                (req.atUserIds ?? []).map(u => [u, u]),
+              ),
             }
           : undefined,
-        imRobotOpenSpaceModel: req.users?.length ? { supportForward: true } : undefined,
-        imRobotOpenDeliverModel: req.users?.length ? { spaceType: 'IM_ROBOT', robotCode } : undefined,
+        imRobotOpenSpaceModel: req.users?.length
+          ? { supportForward: true }
+          : undefined,
+        imRobotOpenDeliverModel: req.users?.length
+          ? { spaceType: 'IM_ROBOT', robotCode }
+          : undefined,
       },
     });
-    return this.parse('card.instances.createAndDeliver', cardDeliverResponse, body).result;
+    return this.parse(
+      'card.instances.createAndDeliver',
+      cardDeliverResponse,
+      body,
+    ).result;
   }
 
   /** Delivers an existing card instance to more group chats and/or people. */
-  async deliverCard(req: { outTrackId: string; groups?: string[]; users?: string[]; atUserIds?: string[]; robotCode?: string }) {
+  async deliverCard(req: {
+    outTrackId: string;
+    groups?: string[];
+    users?: string[];
+    atUserIds?: string[];
+    robotCode?: string;
+  }) {
     const robotCode = req.robotCode ?? this.clientId;
     const spaces = [
       ...(req.groups ?? []).map(g => `IM_GROUP.${g}`),
@@ -235,16 +299,39 @@ export class DingtalkApiClient {
         outTrackId: req.outTrackId,
         openSpaceId: `dtv1.card//${spaces.join(';')}`,
         imGroupOpenDeliverModel: req.groups?.length
-          ? { robotCode, atUserIds: Object.fromEntries((req.atUserIds ?? []).map(u => [u, u])) }
+          ? {
+              robotCode,
+              atUserIds: Object.fromEntries(
+                (req.atUserIds ?? []).map(u => [u, u]),
+              ),
+            }
           : undefined,
-        imRobotOpenDeliverModel: req.users?.length ? { spaceType: 'IM_ROBOT', robotCode } : undefined,
+        imRobotOpenDeliverModel: req.users?.length
+          ? { spaceType: 'IM_ROBOT', robotCode }
+          : undefined,
       },
     });
-    const parsed = z.object({ result: z.array(z.object({ spaceId: z.string(), success: z.boolean(), errorMsg: z.string().optional().nullable() })).optional().default([]) }).safeParse(body);
+    const parsed = z
+      .object({
+        result: z
+          .array(
+            z.object({
+              spaceId: z.string(),
+              success: z.boolean(),
+              errorMsg: z.string().optional().nullable(),
+            }),
+          )
+          .optional()
+          .default([]),
+      })
+      .safeParse(body);
     return parsed.success ? parsed.data.result : [];
   }
 
-  async updateCard(req: { outTrackId: string; cardParamMap: Record<string, string> }) {
+  async updateCard(req: {
+    outTrackId: string;
+    cardParamMap: Record<string, string>;
+  }) {
     await this.call('card.instances.update', {
       host: 'api',
       method: 'PUT',
@@ -257,7 +344,10 @@ export class DingtalkApiClient {
     });
   }
 
-  async registerCardCallback(req: { callbackRouteKey: string; callbackUrl: string }) {
+  async registerCardCallback(req: {
+    callbackRouteKey: string;
+    callbackUrl: string;
+  }) {
     await this.call('card.callbacks.register', {
       host: 'api',
       method: 'POST',
@@ -278,7 +368,13 @@ export class DingtalkApiClient {
   }
 
   /** A scene group from a template (a war room); idempotent by `uuid`. */
-  async createSceneGroup(req: { title: string; templateId: string; ownerUserId: string; userIds: string[]; uuid: string }) {
+  async createSceneGroup(req: {
+    title: string;
+    templateId: string;
+    ownerUserId: string;
+    userIds: string[];
+    uuid: string;
+  }) {
     const body = await this.call('im.chat.scenegroup.create', {
       host: 'oapi',
       method: 'POST',
@@ -291,20 +387,35 @@ export class DingtalkApiClient {
         uuid: req.uuid,
       },
     });
-    const parsed = this.parse('im.chat.scenegroup.create', sceneGroupResponse, body);
-    return { openConversationId: parsed.result.open_conversation_id, chatId: parsed.result.chat_id };
+    const parsed = this.parse(
+      'im.chat.scenegroup.create',
+      sceneGroupResponse,
+      body,
+    );
+    return {
+      openConversationId: parsed.result.open_conversation_id,
+      chatId: parsed.result.chat_id,
+    };
   }
 
-  async addSceneGroupMembers(req: { openConversationId: string; userIds: string[] }) {
+  async addSceneGroupMembers(req: {
+    openConversationId: string;
+    userIds: string[];
+  }) {
     await this.call('im.chat.scenegroup.member.add', {
       host: 'oapi',
       method: 'POST',
       path: '/topapi/im/chat/scenegroup/member/add',
-      body: { open_conversation_id: req.openConversationId, user_ids: req.userIds.join(',') },
+      body: {
+        open_conversation_id: req.openConversationId,
+        user_ids: req.userIds.join(','),
+      },
     });
   }
 
-  async getSceneGroup(openConversationId: string): Promise<Record<string, unknown>> {
+  async getSceneGroup(
+    openConversationId: string,
+  ): Promise<Record<string, unknown>> {
     const body = (await this.call('im.chat.scenegroup.get', {
       host: 'oapi',
       method: 'POST',
@@ -315,7 +426,9 @@ export class DingtalkApiClient {
   }
 
   /** The DingTalk user with this mobile number, or undefined when none. */
-  async getUserByMobile(mobile: string): Promise<{ userId: string } | undefined> {
+  async getUserByMobile(
+    mobile: string,
+  ): Promise<{ userId: string } | undefined> {
     try {
       const body = await this.call('user.getbymobile', {
         host: 'oapi',
@@ -323,7 +436,10 @@ export class DingtalkApiClient {
         path: '/topapi/v2/user/getbymobile',
         body: { mobile },
       });
-      return { userId: this.parse('user.getbymobile', userByMobileResponse, body).result.userid };
+      return {
+        userId: this.parse('user.getbymobile', userByMobileResponse, body)
+          .result.userid,
+      };
     } catch (e) {
       if (e instanceof DingtalkApiError && e.code === '60121') return undefined;
       throw e;
@@ -339,7 +455,11 @@ export class DingtalkApiClient {
       body: { code },
     });
     const { result } = this.parse('user.getuserinfo', userInfoResponse, body);
-    return { userId: result.userid, unionId: result.unionid, name: result.name };
+    return {
+      userId: result.userid,
+      unionId: result.unionid,
+      name: result.name,
+    };
   }
 
   // ---------------------------------------------------------------------------
@@ -363,7 +483,11 @@ export class DingtalkApiClient {
     }
   }
 
-  private async send(api: string, req: Request, token: string | undefined): Promise<unknown> {
+  private async send(
+    api: string,
+    req: Request,
+    token: string | undefined,
+  ): Promise<unknown> {
     const maxAttempts = this.opts.maxAttempts ?? 4;
     const { edition, clientId } = this.opts.credentials;
     const metered = req.metered !== false;
@@ -381,7 +505,10 @@ export class DingtalkApiClient {
         }
       }
       if (metered && this.opts.limiter) {
-        await this.opts.limiter.acquire(clientId, DINGTALK_EDITIONS[edition].qps);
+        await this.opts.limiter.acquire(
+          clientId,
+          DINGTALK_EDITIONS[edition].qps,
+        );
       }
       let error: DingtalkApiError;
       try {
@@ -391,7 +518,12 @@ export class DingtalkApiClient {
       } catch (e) {
         if (!(e instanceof DingtalkApiError)) throw e;
         error = e;
-        if (metered && e.kind !== 'network' && e.kind !== 'flow-control' && e.kind !== 'quota') {
+        if (
+          metered &&
+          e.kind !== 'network' &&
+          e.kind !== 'flow-control' &&
+          e.kind !== 'quota'
+        ) {
           await this.opts.quota?.record(clientId, api);
         }
       }
@@ -405,12 +537,21 @@ export class DingtalkApiClient {
     }
   }
 
-  private async once(api: string, req: Request, token: string | undefined): Promise<unknown> {
-    const base = req.host === 'api' ? this.opts.apiBaseUrl : this.opts.oapiBaseUrl;
+  private async once(
+    api: string,
+    req: Request,
+    token: string | undefined,
+  ): Promise<unknown> {
+    const base =
+      req.host === 'api' ? this.opts.apiBaseUrl : this.opts.oapiBaseUrl;
     const url = new URL(`${base.replace(/\/+$/, '')}${req.path}`);
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (token && req.host === 'api') headers['x-acs-dingtalk-access-token'] = token;
-    if (token && req.host === 'oapi') url.searchParams.set('access_token', token);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+    };
+    if (token && req.host === 'api')
+      headers['x-acs-dingtalk-access-token'] = token;
+    if (token && req.host === 'oapi')
+      url.searchParams.set('access_token', token);
     let res: Response;
     try {
       res = await fetch(url, {
@@ -428,7 +569,9 @@ export class DingtalkApiClient {
         code: unsent ? 'network' : DINGTALK_OUTCOME_UNKNOWN,
         message: timedOut
           ? `no answer within ${this.opts.timeoutMs ?? 10_000} ms`
-          : `${String((e as Error)?.message ?? e)}${cause ? ` (${cause})` : ''}`,
+          : `${String((e as Error)?.message ?? e)}${
+              cause ? ` (${cause})` : ''
+            }`,
         status: 0,
         api,
       });
@@ -440,31 +583,57 @@ export class DingtalkApiClient {
     } catch {
       // DingTalk's gateway sometimes answers bans and outages with HTML.
       throw new DingtalkApiError({
-        kind: res.status >= 500 || res.status === 429 ? classifyDingtalkError('', res.status) : 'client',
+        kind:
+          res.status >= 500 || res.status === 429
+            ? classifyDingtalkError('', res.status)
+            : 'client',
         code: `http-${res.status}`,
         message: `non-JSON answer (HTTP ${res.status})`,
         status: res.status,
         api,
       });
     }
-    if (req.host === 'oapi' && body && typeof body.errcode === 'number' && body.errcode !== 0) {
+    if (
+      req.host === 'oapi' &&
+      body &&
+      typeof body.errcode === 'number' &&
+      body.errcode !== 0
+    ) {
       const code = String(body.errcode);
-      throw new DingtalkApiError({ kind: classifyDingtalkError(code, res.status), code, message: String(body.errmsg ?? ''), status: res.status, api });
+      throw new DingtalkApiError({
+        kind: classifyDingtalkError(code, res.status),
+        code,
+        message: String(body.errmsg ?? ''),
+        status: res.status,
+        api,
+      });
     }
     if (!res.ok) {
       const code = String(body?.code ?? `http-${res.status}`);
-      throw new DingtalkApiError({ kind: classifyDingtalkError(code, res.status), code, message: String(body?.message ?? res.statusText), status: res.status, api });
+      throw new DingtalkApiError({
+        kind: classifyDingtalkError(code, res.status),
+        code,
+        message: String(body?.message ?? res.statusText),
+        status: res.status,
+        api,
+      });
     }
     return body;
   }
 
-  private parse<T>(api: string, schema: z.ZodType<T, any, any>, body: unknown): T {
+  private parse<T>(
+    api: string,
+    schema: z.ZodType<T, any, any>,
+    body: unknown,
+  ): T {
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       throw new DingtalkApiError({
         kind: 'server',
         code: 'unexpected-response',
-        message: `unexpected response shape: ${parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        message: `unexpected response shape: ${parsed.error.issues
+          .map(i => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')}`,
         status: 200,
         api,
       });

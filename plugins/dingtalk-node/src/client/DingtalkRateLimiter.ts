@@ -58,7 +58,8 @@ export class DingtalkRateLimiter {
       // on top of that second's own budget. The slot is simply wasted.
       const after = this.now();
       const stillInSecond =
-        Math.floor(after / 1000) === second && after % 1000 < 1000 - this.tailMs;
+        Math.floor(after / 1000) === second &&
+        after % 1000 < 1000 - this.tailMs;
       if (count <= budget(qps) && stillInSecond) {
         this.cleanup(second).catch(() => {});
         return;
@@ -83,7 +84,9 @@ export class DingtalkRateLimiter {
   private async cleanup(second: number) {
     if (second - this.lastCleanup < 60) return;
     this.lastCleanup = second;
-    await this.db('dingtalk_rate_windows').where('second', '<', second - 60).delete();
+    await this.db('dingtalk_rate_windows')
+      .where('second', '<', second - 60)
+      .delete();
   }
 }
 

@@ -126,7 +126,9 @@ export class DingtalkTokenProvider {
       .ignore();
     const updated = await db('dingtalk_token_leases')
       .where('client_id', clientId)
-      .andWhere(q => q.where('lease_until', '<', now).orWhere('owner', this.owner))
+      .andWhere(q =>
+        q.where('lease_until', '<', now).orWhere('owner', this.owner),
+      )
       .update({ owner: this.owner, lease_until: leaseUntil });
     return updated === 1;
   }

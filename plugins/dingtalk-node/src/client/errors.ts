@@ -53,7 +53,11 @@ export class DingtalkApiError extends Error {
 
   /** Flow control, server errors and broken connections are worth another try. */
   get retryable(): boolean {
-    return this.kind === 'flow-control' || this.kind === 'server' || this.kind === 'network';
+    return (
+      this.kind === 'flow-control' ||
+      this.kind === 'server' ||
+      this.kind === 'network'
+    );
   }
 }
 
@@ -71,11 +75,24 @@ const FLOW_CONTROL = new Set([
   'Throttling.Api',
 ]);
 const QUOTA = new Set(['90020', 'Forbidden.AccessDenied.ApiCountLimitForOrg']);
-const AUTH = new Set(['40014', '42001', '40089', 'InvalidAuthentication', 'invalidClientIdOrSecret']);
-const PERMISSION = new Set(['60011', '60020', 'Forbidden.AccessDenied.AccessTokenPermissionDenied']);
+const AUTH = new Set([
+  '40014',
+  '42001',
+  '40089',
+  'InvalidAuthentication',
+  'invalidClientIdOrSecret',
+]);
+const PERMISSION = new Set([
+  '60011',
+  '60020',
+  'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+]);
 
 /** Maps DingTalk's answer to an error kind. @public */
-export function classifyDingtalkError(code: string, status: number): DingtalkErrorKind {
+export function classifyDingtalkError(
+  code: string,
+  status: number,
+): DingtalkErrorKind {
   if (FLOW_CONTROL.has(code) || status === 429) return 'flow-control';
   if (QUOTA.has(code)) return 'quota';
   if (AUTH.has(code) || status === 401) return 'auth';

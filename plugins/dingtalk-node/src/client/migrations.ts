@@ -28,7 +28,10 @@ export const DINGTALK_NODE_MIGRATIONS_TABLE = 'dingtalk_node__knex_migrations';
  */
 export async function migrateDingtalkNode(knex: Knex): Promise<void> {
   await knex.migrate.latest({
-    directory: resolvePackagePath('@internal/plugin-dingtalk-node', 'migrations'),
+    directory: resolvePackagePath(
+      '@dingtalk-oncall/backstage-plugin-dingtalk-node',
+      'migrations',
+    ),
     tableName: DINGTALK_NODE_MIGRATIONS_TABLE,
   });
 }

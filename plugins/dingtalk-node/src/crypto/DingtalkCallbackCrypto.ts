@@ -118,8 +118,15 @@ export class DingtalkCallbackCrypto {
   decrypt(encrypt: string): string {
     // DingTalk sends padded base64; one cut short (even by a padding
     // character, which Node's decoder would forgive) is refused as truncated.
-    if (typeof encrypt !== 'string' || !BASE64.test(encrypt) || encrypt.length % 4 !== 0) {
-      throw new DingtalkCryptoError('bad-base64', 'encrypt is not (whole) base64');
+    if (
+      typeof encrypt !== 'string' ||
+      !BASE64.test(encrypt) ||
+      encrypt.length % 4 !== 0
+    ) {
+      throw new DingtalkCryptoError(
+        'bad-base64',
+        'encrypt is not (whole) base64',
+      );
     }
     const data = Buffer.from(encrypt, 'base64');
     if (data.length === 0 || data.length % 16 !== 0) {
@@ -167,7 +174,12 @@ export class DingtalkCallbackCrypto {
     message: string,
     timestamp: string = String(Date.now()),
     nonce: string = randomBytes(6).toString('hex'),
-  ): { msg_signature: string; timeStamp: string; nonce: string; encrypt: string } {
+  ): {
+    msg_signature: string;
+    timeStamp: string;
+    nonce: string;
+    encrypt: string;
+  } {
     const encrypt = this.encrypt(message);
     return {
       msg_signature: this.sign(timestamp, nonce, encrypt),

@@ -35,7 +35,7 @@ import type {
   DingtalkIntegration,
   DingtalkMessage,
   DingtalkUsage,
-} from '@internal/plugin-dingtalk-common';
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 
 /** @public */
 export interface DingtalkSendRequest {
@@ -127,27 +127,44 @@ export interface DingtalkNotifierService {
     openConversationId: string;
     userEntityRefs?: string[];
     mobiles?: string[];
-  }): Promise<{ invited: DingtalkResolvedUser[]; notFound: DingtalkResolvedUser[] }>;
+  }): Promise<{
+    invited: DingtalkResolvedUser[];
+    notFound: DingtalkResolvedUser[];
+  }>;
 }
 
 /** The HTTP client of the dingtalk backend plugin. @public */
 export class DefaultDingtalkNotifier implements DingtalkNotifierService {
   private readonly discovery: Pick<DiscoveryService, 'getBaseUrl'>;
-  private readonly auth: Pick<AuthService, 'getOwnServiceCredentials' | 'getPluginRequestToken'>;
+  private readonly auth: Pick<
+    AuthService,
+    'getOwnServiceCredentials' | 'getPluginRequestToken'
+  >;
 
   constructor(opts: {
     discovery: Pick<DiscoveryService, 'getBaseUrl'>;
-    auth: Pick<AuthService, 'getOwnServiceCredentials' | 'getPluginRequestToken'>;
+    auth: Pick<
+      AuthService,
+      'getOwnServiceCredentials' | 'getPluginRequestToken'
+    >;
   }) {
     this.discovery = opts.discovery;
     this.auth = opts.auth;
   }
 
   send(req: DingtalkSendRequest) {
-    return this.request<{ results: DeliveryRecord[] }>('POST', '/notify/send', req);
+    return this.request<{ results: DeliveryRecord[] }>(
+      'POST',
+      '/notify/send',
+      req,
+    );
   }
 
-  async updateCard(req: { integrationId?: string; outTrackId: string; cardParamMap: Record<string, string> }) {
+  async updateCard(req: {
+    integrationId?: string;
+    outTrackId: string;
+    cardParamMap: Record<string, string>;
+  }) {
     await this.request('POST', '/notify/card-update', req);
   }
 
@@ -155,7 +172,12 @@ export class DefaultDingtalkNotifier implements DingtalkNotifierService {
     return this.request<DingtalkIntegration[]>('GET', '/integrations');
   }
 
-  listGroups(req: { integrationId: string; q?: string; limit?: number; cursor?: string }) {
+  listGroups(req: {
+    integrationId: string;
+    q?: string;
+    limit?: number;
+    cursor?: string;
+  }) {
     const query = new URLSearchParams();
     if (req.q) query.set('q', req.q);
     if (req.limit) query.set('limit', String(req.limit));
@@ -167,32 +189,64 @@ export class DefaultDingtalkNotifier implements DingtalkNotifierService {
   }
 
   usage(integrationId: string) {
-    return this.request<DingtalkUsage>('GET', `/integrations/${encodeURIComponent(integrationId)}/usage`);
+    return this.request<DingtalkUsage>(
+      'GET',
+      `/integrations/${encodeURIComponent(integrationId)}/usage`,
+    );
   }
 
-  resolveUsers(req: { integrationId?: string; userEntityRefs?: string[]; mobiles?: string[] }) {
-    return this.request<{ users: DingtalkResolvedUser[] }>('POST', '/notify/resolve-users', req);
+  resolveUsers(req: {
+    integrationId?: string;
+    userEntityRefs?: string[];
+    mobiles?: string[];
+  }) {
+    return this.request<{ users: DingtalkResolvedUser[] }>(
+      'POST',
+      '/notify/resolve-users',
+      req,
+    );
   }
 
   createWarRoom(req: DingtalkWarRoomRequest) {
     return this.request<DingtalkWarRoom>('POST', '/warrooms', req);
   }
 
-  postToWarRoom(req: { integrationId?: string; openConversationId: string; reference?: string; message: DingtalkMessage }) {
+  postToWarRoom(req: {
+    integrationId?: string;
+    openConversationId: string;
+    reference?: string;
+    message: DingtalkMessage;
+  }) {
     const { openConversationId, ...body } = req;
-    return this.request<{ cardOutTrackId?: string }>('POST', `/warrooms/${encodeURIComponent(openConversationId)}/messages`, body);
+    return this.request<{ cardOutTrackId?: string }>(
+      'POST',
+      `/warrooms/${encodeURIComponent(openConversationId)}/messages`,
+      body,
+    );
   }
 
-  inviteToWarRoom(req: { integrationId?: string; openConversationId: string; userEntityRefs?: string[]; mobiles?: string[] }) {
+  inviteToWarRoom(req: {
+    integrationId?: string;
+    openConversationId: string;
+    userEntityRefs?: string[];
+    mobiles?: string[];
+  }) {
     const { openConversationId, ...body } = req;
-    return this.request<{ invited: DingtalkResolvedUser[]; notFound: DingtalkResolvedUser[] }>(
+    return this.request<{
+      invited: DingtalkResolvedUser[];
+      notFound: DingtalkResolvedUser[];
+    }>(
       'POST',
       `/warrooms/${encodeURIComponent(openConversationId)}/members`,
       body,
     );
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
     const baseUrl = await this.discovery.getBaseUrl('dingtalk');
     const { token } = await this.auth.getPluginRequestToken({
       onBehalfOf: await this.auth.getOwnServiceCredentials(),
@@ -200,7 +254,10 @@ export class DefaultDingtalkNotifier implements DingtalkNotifierService {
     });
     const res = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw await toError(res);
@@ -230,12 +287,14 @@ async function toError(res: Response): Promise<Error> {
 }
 
 /** @public */
-export const dingtalkNotifierServiceRef = createServiceRef<DingtalkNotifierService>({
-  id: 'dingtalk.notifier',
-  defaultFactory: async service =>
-    createServiceFactory({
-      service,
-      deps: { discovery: coreServices.discovery, auth: coreServices.auth },
-      factory: ({ discovery, auth }) => new DefaultDingtalkNotifier({ discovery, auth }),
-    }),
-});
+export const dingtalkNotifierServiceRef =
+  createServiceRef<DingtalkNotifierService>({
+    id: 'dingtalk.notifier',
+    defaultFactory: async service =>
+      createServiceFactory({
+        service,
+        deps: { discovery: coreServices.discovery, auth: coreServices.auth },
+        factory: ({ discovery, auth }) =>
+          new DefaultDingtalkNotifier({ discovery, auth }),
+      }),
+  });

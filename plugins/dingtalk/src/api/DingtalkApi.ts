@@ -14,7 +14,11 @@
  * limitations under the License.
  */
 
-import { createApiRef, DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import {
+  createApiRef,
+  DiscoveryApi,
+  FetchApi,
+} from '@backstage/core-plugin-api';
 import type {
   DeliveryRecord,
   DingtalkAccountLink,
@@ -23,7 +27,7 @@ import type {
   DingtalkIntegrationCreate,
   DingtalkIntegrationUpdate,
   DingtalkUsage,
-} from '@internal/plugin-dingtalk-common';
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 
 /** @public */
 export interface LinkedUserRow {
@@ -43,27 +47,52 @@ export interface Page<T> {
 /** The DingTalk backend, for the frontend. @public */
 export interface DingtalkApi {
   listIntegrations(): Promise<DingtalkIntegration[]>;
-  createIntegration(body: DingtalkIntegrationCreate): Promise<DingtalkIntegration>;
-  updateIntegration(id: string, body: DingtalkIntegrationUpdate): Promise<DingtalkIntegration>;
+  createIntegration(
+    body: DingtalkIntegrationCreate,
+  ): Promise<DingtalkIntegration>;
+  updateIntegration(
+    id: string,
+    body: DingtalkIntegrationUpdate,
+  ): Promise<DingtalkIntegration>;
   deleteIntegration(id: string): Promise<void>;
   testIntegration(id: string): Promise<{ ok: boolean; message: string }>;
-  listGroups(id: string, opts?: { q?: string; limit?: number; cursor?: string }): Promise<Page<DingtalkGroupChat>>;
+  listGroups(
+    id: string,
+    opts?: { q?: string; limit?: number; cursor?: string },
+  ): Promise<Page<DingtalkGroupChat>>;
   refreshGroups(id: string): Promise<{ refreshed: number; failed: string[] }>;
-  listRecords(opts: { integrationId?: string; outcome?: string; user?: string; reference?: string; limit?: number; cursor?: string }): Promise<Page<DeliveryRecord>>;
+  listRecords(opts: {
+    integrationId?: string;
+    outcome?: string;
+    user?: string;
+    reference?: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<Page<DeliveryRecord>>;
   usage(id: string): Promise<DingtalkUsage>;
-  listLinks(opts: { integrationId: string; filter?: 'all' | 'linked' | 'unlinked'; q?: string }): Promise<{ items: LinkedUserRow[] }>;
+  listLinks(opts: {
+    integrationId: string;
+    filter?: 'all' | 'linked' | 'unlinked';
+    q?: string;
+  }): Promise<{ items: LinkedUserRow[] }>;
   unlink(integrationId: string, userEntityRef: string): Promise<void>;
-  linkAllByMobile(integrationId: string): Promise<{ linked: string[]; notFound: string[]; skipped: string[] }>;
+  linkAllByMobile(
+    integrationId: string,
+  ): Promise<{ linked: string[]; notFound: string[]; skipped: string[] }>;
   myLinks(): Promise<DingtalkAccountLink[]>;
   confirmLink(ticket: string): Promise<DingtalkAccountLink>;
 }
 
 /** @public */
-export const dingtalkApiRef = createApiRef<DingtalkApi>({ id: 'plugin.dingtalk.api' });
+export const dingtalkApiRef = createApiRef<DingtalkApi>({
+  id: 'plugin.dingtalk.api',
+});
 
 /** Talks to the dingtalk backend plugin; errors carry the backend's reason. @public */
 export class DingtalkClient implements DingtalkApi {
-  constructor(private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {}
+  constructor(
+    private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
+  ) {}
 
   listIntegrations() {
     return this.request<DingtalkIntegration[]>('GET', '/integrations');
@@ -72,47 +101,91 @@ export class DingtalkClient implements DingtalkApi {
     return this.request<DingtalkIntegration>('POST', '/integrations', body);
   }
   updateIntegration(id: string, body: DingtalkIntegrationUpdate) {
-    return this.request<DingtalkIntegration>('PUT', `/integrations/${enc(id)}`, body);
+    return this.request<DingtalkIntegration>(
+      'PUT',
+      `/integrations/${enc(id)}`,
+      body,
+    );
   }
   deleteIntegration(id: string) {
     return this.request<void>('DELETE', `/integrations/${enc(id)}`);
   }
   testIntegration(id: string) {
-    return this.request<{ ok: boolean; message: string }>('POST', `/integrations/${enc(id)}/test`);
+    return this.request<{ ok: boolean; message: string }>(
+      'POST',
+      `/integrations/${enc(id)}/test`,
+    );
   }
-  listGroups(id: string, opts: { q?: string; limit?: number; cursor?: string } = {}) {
-    return this.request<Page<DingtalkGroupChat>>('GET', `/integrations/${enc(id)}/groups?${query(opts)}`);
+  listGroups(
+    id: string,
+    opts: { q?: string; limit?: number; cursor?: string } = {},
+  ) {
+    return this.request<Page<DingtalkGroupChat>>(
+      'GET',
+      `/integrations/${enc(id)}/groups?${query(opts)}`,
+    );
   }
   refreshGroups(id: string) {
-    return this.request<{ refreshed: number; failed: string[] }>('POST', `/integrations/${enc(id)}/groups/refresh`);
+    return this.request<{ refreshed: number; failed: string[] }>(
+      'POST',
+      `/integrations/${enc(id)}/groups/refresh`,
+    );
   }
-  listRecords(opts: { integrationId?: string; outcome?: string; user?: string; reference?: string; limit?: number; cursor?: string }) {
+  listRecords(opts: {
+    integrationId?: string;
+    outcome?: string;
+    user?: string;
+    reference?: string;
+    limit?: number;
+    cursor?: string;
+  }) {
     return this.request<Page<DeliveryRecord>>('GET', `/records?${query(opts)}`);
   }
   usage(id: string) {
     return this.request<DingtalkUsage>('GET', `/integrations/${enc(id)}/usage`);
   }
-  listLinks(opts: { integrationId: string; filter?: 'all' | 'linked' | 'unlinked'; q?: string }) {
-    return this.request<{ items: LinkedUserRow[] }>('GET', `/links?${query(opts)}`);
+  listLinks(opts: {
+    integrationId: string;
+    filter?: 'all' | 'linked' | 'unlinked';
+    q?: string;
+  }) {
+    return this.request<{ items: LinkedUserRow[] }>(
+      'GET',
+      `/links?${query(opts)}`,
+    );
   }
   unlink(integrationId: string, userEntityRef: string) {
-    return this.request<void>('DELETE', `/links/${enc(integrationId)}/${enc(userEntityRef)}`);
+    return this.request<void>(
+      'DELETE',
+      `/links/${enc(integrationId)}/${enc(userEntityRef)}`,
+    );
   }
   linkAllByMobile(integrationId: string) {
-    return this.request<{ linked: string[]; notFound: string[]; skipped: string[] }>('POST', `/integrations/${enc(integrationId)}/links/link-all-by-mobile`);
+    return this.request<{
+      linked: string[];
+      notFound: string[];
+      skipped: string[];
+    }>('POST', `/integrations/${enc(integrationId)}/links/link-all-by-mobile`);
   }
   myLinks() {
     return this.request<DingtalkAccountLink[]>('GET', '/links/me');
   }
   confirmLink(ticket: string) {
-    return this.request<DingtalkAccountLink>('POST', '/links/confirm', { ticket });
+    return this.request<DingtalkAccountLink>('POST', '/links/confirm', {
+      ticket,
+    });
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
     const baseUrl = await this.deps.discoveryApi.getBaseUrl('dingtalk');
     const res = await this.deps.fetchApi.fetch(`${baseUrl}${path}`, {
       method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      headers:
+        body === undefined ? undefined : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw await readableError(res);
@@ -133,7 +206,10 @@ export async function readableError(res: Response): Promise<Error> {
   } catch {
     body = undefined;
   }
-  const error = new Error(body?.error?.message ?? `Request failed with ${res.status} ${res.statusText}`);
+  const error = new Error(
+    body?.error?.message ??
+      `Request failed with ${res.status} ${res.statusText}`,
+  );
   error.name = body?.error?.name ?? 'ResponseError';
   return error;
 }
@@ -144,6 +220,7 @@ function enc(v: string) {
 
 function query(opts: Record<string, string | number | undefined>) {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(opts)) if (v !== undefined && v !== '') q.set(k, String(v));
+  for (const [k, v] of Object.entries(opts))
+    if (v !== undefined && v !== '') q.set(k, String(v));
   return q.toString();
 }

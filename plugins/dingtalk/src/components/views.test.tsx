@@ -30,8 +30,14 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 const BASE = 'http://localhost:7007/api/dingtalk';
-const client = new DingtalkClient({ discoveryApi: { getBaseUrl: async () => BASE }, fetchApi: { fetch: (...a) => fetch(...a) } });
-const render = (el: JSX.Element) => renderInTestApp(<TestApiProvider apis={[[dingtalkApiRef, client]]}>{el}</TestApiProvider>);
+const client = new DingtalkClient({
+  discoveryApi: { getBaseUrl: async () => BASE },
+  fetchApi: { fetch: (...a) => fetch(...a) },
+});
+const render = (el: JSX.Element) =>
+  renderInTestApp(
+    <TestApiProvider apis={[[dingtalkApiRef, client]]}>{el}</TestApiProvider>,
+  );
 
 describe('RecordsView', () => {
   it('lists delivery outcomes and filters by outcome on the server', async () => {
@@ -41,10 +47,29 @@ describe('RecordsView', () => {
         const outcome = new URL(request.url).searchParams.get('outcome') ?? '';
         seen.push(outcome);
         const all = [
-          { id: '1', integrationId: 'demo', recipientType: 'user', recipient: 'user:default/bob', outcome: 'app not linked', createdAt: '2026-11-24T03:00:00Z', reference: 'inc-1' },
-          { id: '2', integrationId: 'demo', recipientType: 'group', recipient: 'cid-sre', outcome: 'sent', createdAt: '2026-11-24T03:00:00Z', reference: 'inc-1' },
+          {
+            id: '1',
+            integrationId: 'demo',
+            recipientType: 'user',
+            recipient: 'user:default/bob',
+            outcome: 'app not linked',
+            createdAt: '2026-11-24T03:00:00Z',
+            reference: 'inc-1',
+          },
+          {
+            id: '2',
+            integrationId: 'demo',
+            recipientType: 'group',
+            recipient: 'cid-sre',
+            outcome: 'sent',
+            createdAt: '2026-11-24T03:00:00Z',
+            reference: 'inc-1',
+          },
         ];
-        return HttpResponse.json({ items: all.filter(r => !outcome || r.outcome === outcome), total: 2 });
+        return HttpResponse.json({
+          items: all.filter(r => !outcome || r.outcome === outcome),
+          total: 2,
+        });
       }),
     );
     await render(<RecordsView integrationId="demo" />);
@@ -52,7 +77,9 @@ describe('RecordsView', () => {
     expect(screen.getByText('cid-sre')).toBeInTheDocument();
     fireEvent.mouseDown(screen.getByLabelText('Outcome'));
     fireEvent.click(await screen.findByRole('option', { name: 'sent' }));
-    await waitFor(() => expect(screen.queryByText('user:default/bob')).not.toBeInTheDocument());
+    await waitFor(() =>
+      expect(screen.queryByText('user:default/bob')).not.toBeInTheDocument(),
+    );
     expect(seen).toContain('sent');
   });
 });
@@ -62,16 +89,36 @@ describe('UsageView', () => {
     server.use(
       http.get(`${BASE}/integrations/demo/usage`, () =>
         HttpResponse.json({
-          integrationId: 'demo', month: '2026-11', calls: 9000, quota: 10000, qpsLimit: 20, forecast: 11000, percentUsed: 90,
-          byApi: { 'robot.groupMessages.send': 9000 }, daily: [{ date: '2026-11-01', calls: 300 }, { date: '2026-11-02', calls: 600 }],
+          integrationId: 'demo',
+          month: '2026-11',
+          calls: 9000,
+          quota: 10000,
+          qpsLimit: 20,
+          forecast: 11000,
+          percentUsed: 90,
+          byApi: { 'robot.groupMessages.send': 9000 },
+          daily: [
+            { date: '2026-11-01', calls: 300 },
+            { date: '2026-11-02', calls: 600 },
+          ],
         }),
       ),
     );
     await render(<UsageView integrationId="demo" />);
-    expect(await screen.findByText('9,000 of 10,000 calls this month (90%)')).toBeInTheDocument();
-    expect(screen.getByText(/QPS limit: 20 · Forecast for 2026-11: 11,000 calls/)).toBeInTheDocument();
-    expect(screen.getByText(/the quota runs out before the end of the month/)).toBeInTheDocument();
-    expect(screen.getByRole('img', { name: 'Calls per day' }).querySelectorAll('rect')).toHaveLength(2);
+    expect(
+      await screen.findByText('9,000 of 10,000 calls this month (90%)'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/QPS limit: 20 · Forecast for 2026-11: 11,000 calls/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/the quota runs out before the end of the month/),
+    ).toBeInTheDocument();
+    expect(
+      screen
+        .getByRole('img', { name: 'Calls per day' })
+        .querySelectorAll('rect'),
+    ).toHaveLength(2);
   });
 });
 
@@ -83,14 +130,24 @@ describe('LinkedUsers and AccountLinkCard', () => {
       http.get(`${BASE}/links`, ({ request }) => {
         const filter = new URL(request.url).searchParams.get('filter');
         const rows = [
-          { userEntityRef: 'user:default/alice', displayName: 'Alice', dingtalkUserId: linked ? 'alice' : undefined },
+          {
+            userEntityRef: 'user:default/alice',
+            displayName: 'Alice',
+            dingtalkUserId: linked ? 'alice' : undefined,
+          },
           { userEntityRef: 'user:default/bob', displayName: 'Bob' },
         ];
-        return HttpResponse.json({ items: rows.filter(r => filter !== 'linked' || r.dingtalkUserId) });
+        return HttpResponse.json({
+          items: rows.filter(r => filter !== 'linked' || r.dingtalkUserId),
+        });
       }),
       http.post(`${BASE}/integrations/demo/links/link-all-by-mobile`, () => {
         linked = true;
-        return HttpResponse.json({ linked: ['user:default/alice'], notFound: ['user:default/bob'], skipped: [] });
+        return HttpResponse.json({
+          linked: ['user:default/alice'],
+          notFound: ['user:default/bob'],
+          skipped: [],
+        });
       }),
       http.delete(`${BASE}/links/demo/:ref`, ({ params }) => {
         unlinked.push(decodeURIComponent(String(params.ref)));
@@ -99,9 +156,17 @@ describe('LinkedUsers and AccountLinkCard', () => {
       }),
     );
     await render(<LinkedUsers integrationId="demo" />);
-    expect(await screen.findByText('Alice (user:default/alice)')).toBeInTheDocument();
-    fireEvent.click(screen.getByRole('button', { name: 'Link everyone by mobile' }));
-    expect(await screen.findByText('Linked 1; not found in DingTalk: 1; skipped (already linked or no mobile): 0')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Alice (user:default/alice)'),
+    ).toBeInTheDocument();
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Link everyone by mobile' }),
+    );
+    expect(
+      await screen.findByText(
+        'Linked 1; not found in DingTalk: 1; skipped (already linked or no mobile): 0',
+      ),
+    ).toBeInTheDocument();
     fireEvent.click(await screen.findByRole('button', { name: 'Unlink' }));
     await waitFor(() => expect(unlinked).toEqual(['user:default/alice']));
   });
@@ -109,31 +174,69 @@ describe('LinkedUsers and AccountLinkCard', () => {
   it('shows the signed-in person their link, or how to make one', async () => {
     server.use(http.get(`${BASE}/links/me`, () => HttpResponse.json([])));
     await render(<AccountLinkCard />);
-    expect(await screen.findByText(/Not linked. Open the app from DingTalk/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Not linked. Open the app from DingTalk/),
+    ).toBeInTheDocument();
   });
 });
 
 describe('LinkAccountPage', () => {
   it('confirms the link ticket from the DingTalk H5 page', async () => {
-    window.history.pushState({}, '', '/dingtalk/link?integration=demo&ticket=abc.def');
+    window.history.pushState(
+      {},
+      '',
+      '/dingtalk/link?integration=demo&ticket=abc.def',
+    );
     let ticket: unknown;
     server.use(
       http.post(`${BASE}/links/confirm`, async ({ request }) => {
         ticket = ((await request.json()) as any).ticket;
-        return HttpResponse.json({ integrationId: 'demo', userEntityRef: 'user:default/alice', dingtalkUserId: 'alice', name: 'Alice Wang', linkedAt: '' }, { status: 201 });
+        return HttpResponse.json(
+          {
+            integrationId: 'demo',
+            userEntityRef: 'user:default/alice',
+            dingtalkUserId: 'alice',
+            name: 'Alice Wang',
+            linkedAt: '',
+          },
+          { status: 201 },
+        );
       }),
     );
     await render(<LinkAccountPage />);
     fireEvent.click(screen.getByRole('button', { name: 'Link my account' }));
-    expect(await screen.findByText(/DingTalk user Alice Wang is now user:default\/alice/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        /DingTalk user Alice Wang is now user:default\/alice/,
+      ),
+    ).toBeInTheDocument();
     expect(ticket).toBe('abc.def');
   });
 
   it('explains an expired ticket', async () => {
-    window.history.pushState({}, '', '/dingtalk/link?integration=demo&ticket=old');
-    server.use(http.post(`${BASE}/links/confirm`, () => HttpResponse.json({ error: { name: 'InputError', message: 'The link ticket is invalid or has expired: open the DingTalk app again' } }, { status: 400 })));
+    window.history.pushState(
+      {},
+      '',
+      '/dingtalk/link?integration=demo&ticket=old',
+    );
+    server.use(
+      http.post(`${BASE}/links/confirm`, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'InputError',
+              message:
+                'The link ticket is invalid or has expired: open the DingTalk app again',
+            },
+          },
+          { status: 400 },
+        ),
+      ),
+    );
     await render(<LinkAccountPage />);
     fireEvent.click(screen.getByRole('button', { name: 'Link my account' }));
-    expect(await screen.findByText(/has expired: open the DingTalk app again/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/has expired: open the DingTalk app again/),
+    ).toBeInTheDocument();
   });
 });

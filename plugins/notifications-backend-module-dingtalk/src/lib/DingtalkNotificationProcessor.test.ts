@@ -14,11 +14,19 @@
  * limitations under the License.
  */
 
-import { mockCredentials, mockServices, startTestBackend, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import dingtalkPlugin from '@internal/plugin-dingtalk-backend';
-import { DefaultDingtalkNotifier } from '@internal/plugin-dingtalk-node';
-import { createEmulator, EmulatorHandle } from 'dingtalk-emulator';
+import dingtalkPlugin from '@dingtalk-oncall/backstage-plugin-dingtalk-backend';
+import { DefaultDingtalkNotifier } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
+import {
+  createEmulator,
+  EmulatorHandle,
+} from '@dingtalk-oncall/dingtalk-emulator';
 import { DingtalkNotificationProcessor } from './DingtalkNotificationProcessor';
 
 const APP = {
@@ -30,8 +38,26 @@ const APP = {
 };
 
 const entities = [
-  { apiVersion: 'backstage.io/v1alpha1', kind: 'User', metadata: { name: 'alice', namespace: 'default', annotations: { 'dingtalk.com/mobile': '13800000001' } }, spec: {} },
-  { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'payments', namespace: 'default', annotations: { 'dingtalk.com/chat': 'demo/cid-payments' } }, spec: {} },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'User',
+    metadata: {
+      name: 'alice',
+      namespace: 'default',
+      annotations: { 'dingtalk.com/mobile': '13800000001' },
+    },
+    spec: {},
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'payments',
+      namespace: 'default',
+      annotations: { 'dingtalk.com/chat': 'demo/cid-payments' },
+    },
+    spec: {},
+  },
 ];
 
 describe('DingtalkNotificationProcessor', () => {
@@ -43,8 +69,19 @@ describe('DingtalkNotificationProcessor', () => {
   beforeAll(async () => {
     emu = await createEmulator();
     emu.control.createApp({ ...APP, edition: 'standard' });
-    emu.control.createUser({ corpId: APP.corpId, userId: 'alice', name: 'Alice', mobile: '13800000001' });
-    const group = emu.control.createGroup({ corpId: APP.corpId, title: 'Payments', ownerUserId: 'alice', memberUserIds: [], openConversationId: 'cid-payments' });
+    emu.control.createUser({
+      corpId: APP.corpId,
+      userId: 'alice',
+      name: 'Alice',
+      mobile: '13800000001',
+    });
+    const group = emu.control.createGroup({
+      corpId: APP.corpId,
+      title: 'Payments',
+      ownerUserId: 'alice',
+      memberUserIds: [],
+      openConversationId: 'cid-payments',
+    });
     group.coolApps.push(APP.appKey);
     backend = await startTestBackend({
       features: [
@@ -52,24 +89,48 @@ describe('DingtalkNotificationProcessor', () => {
         catalogServiceMock.factory({ entities: entities as any }),
         mockServices.rootConfig.factory({
           data: {
-            backend: { database: { client: 'better-sqlite3', connection: ':memory:' } },
+            backend: {
+              database: { client: 'better-sqlite3', connection: ':memory:' },
+            },
             dingtalk: {
               apiBaseUrl: emu.baseUrl,
               oapiBaseUrl: emu.baseUrl,
               encryptionKey: 'test-encryption-key-0123456789abcdef',
-              integrations: [{ id: 'demo', corpId: APP.corpId, agentId: '1', clientId: APP.appKey, clientSecret: APP.appSecret, aesKey: APP.aesKey, token: APP.token }],
+              integrations: [
+                {
+                  id: 'demo',
+                  corpId: APP.corpId,
+                  agentId: '1',
+                  clientId: APP.appKey,
+                  clientSecret: APP.appSecret,
+                  aesKey: APP.aesKey,
+                  token: APP.token,
+                },
+              ],
             },
           },
         }),
       ],
     });
     const base = `http://localhost:${backend.server.port()}/api/dingtalk`;
-    await fetch(`${base}/integrations/demo/links/link-all-by-mobile`, { method: 'POST', headers: { authorization: mockCredentials.user.header() } });
+    await fetch(`${base}/integrations/demo/links/link-all-by-mobile`, {
+      method: 'POST',
+      headers: { authorization: mockCredentials.user.header() },
+    });
     const db = await databases.init('SQLITE_3');
-    const migrations = require('node:path').resolve(__dirname, '../../migrations');
-    await db.migrate.latest({ directory: migrations, tableName: 'notifications_module_dingtalk__knex_migrations' });
+    const migrations = require('node:path').resolve(
+      __dirname,
+      '../../migrations',
+    );
+    await db.migrate.latest({
+      directory: migrations,
+      tableName: 'notifications_module_dingtalk__knex_migrations',
+    });
     processor = new DingtalkNotificationProcessor({
-      notifier: new DefaultDingtalkNotifier({ discovery: { getBaseUrl: async () => base }, auth: mockServices.auth() }),
+      notifier: new DefaultDingtalkNotifier({
+        discovery: { getBaseUrl: async () => base },
+        auth: mockServices.auth(),
+      }),
       catalog: catalogServiceMock({ entities: entities as any }),
       auth: mockServices.auth(),
       logger: mockServices.logger.mock(),
@@ -88,11 +149,35 @@ describe('DingtalkNotificationProcessor', () => {
   });
 
   it('sends a user notification to the linked person and an entity notification to its group chat; the same scope updates', async () => {
-    const payload = { title: 'Deploy failed', description: 'payments v2 rolled back', severity: 'high' as const, link: '/catalog/default/component/payments', scope: 'deploy-42' };
-    const userOptions = { recipients: { type: 'entity' as const, entityRef: 'user:default/alice' }, payload };
+    const payload = {
+      title: 'Deploy failed',
+      description: 'payments v2 rolled back',
+      severity: 'high' as const,
+      link: '/catalog/default/component/payments',
+      scope: 'deploy-42',
+    };
+    const userOptions = {
+      recipients: { type: 'entity' as const, entityRef: 'user:default/alice' },
+      payload,
+    };
     await processor.processOptions(userOptions);
-    await processor.postProcess({ id: 'n1', user: 'user:default/alice', created: new Date(), origin: 'test', payload } as any, userOptions);
-    const entityOptions = { recipients: { type: 'entity' as const, entityRef: 'component:default/payments' }, payload };
+    await processor.postProcess(
+      {
+        id: 'n1',
+        user: 'user:default/alice',
+        created: new Date(),
+        origin: 'test',
+        payload,
+      } as any,
+      userOptions,
+    );
+    const entityOptions = {
+      recipients: {
+        type: 'entity' as const,
+        entityRef: 'component:default/payments',
+      },
+      payload,
+    };
     await processor.processOptions(entityOptions);
 
     const toAlice = emu.control.cards({ userId: 'alice' });
@@ -100,25 +185,51 @@ describe('DingtalkNotificationProcessor', () => {
     expect(toAlice).toHaveLength(1);
     expect(toGroup).toHaveLength(1);
     expect(toAlice[0].cardParamMap.markdown).toContain('🟠 High');
-    expect(toAlice[0].cardParamMap.link).toBe('http://localhost:3000/catalog/default/component/payments');
+    expect(toAlice[0].cardParamMap.link).toBe(
+      'http://localhost:3000/catalog/default/component/payments',
+    );
 
     // the same scope again: the cards are updated, not duplicated
     const update = { ...payload, title: 'Deploy failed (retried)' };
-    await processor.postProcess({ id: 'n2', user: 'user:default/alice', created: new Date(), origin: 'test', payload: update } as any, { ...userOptions, payload: update });
+    await processor.postProcess(
+      {
+        id: 'n2',
+        user: 'user:default/alice',
+        created: new Date(),
+        origin: 'test',
+        payload: update,
+      } as any,
+      { ...userOptions, payload: update },
+    );
     await processor.processOptions({ ...entityOptions, payload: update });
     expect(emu.control.cards({ userId: 'alice' })).toHaveLength(1);
-    expect(emu.control.cards({ openConversationId: 'cid-payments' })).toHaveLength(1);
-    expect(emu.control.cards({ userId: 'alice' })[0].cardParamMap.title).toBe('Deploy failed (retried)');
-    expect(emu.control.cards({ openConversationId: 'cid-payments' })[0].history).toHaveLength(2);
+    expect(
+      emu.control.cards({ openConversationId: 'cid-payments' }),
+    ).toHaveLength(1);
+    expect(emu.control.cards({ userId: 'alice' })[0].cardParamMap.title).toBe(
+      'Deploy failed (retried)',
+    );
+    expect(
+      emu.control.cards({ openConversationId: 'cid-payments' })[0].history,
+    ).toHaveLength(2);
   });
 
   it('does not DM users who only got a notification through a group', async () => {
     const before = emu.control.cards().length;
     const payload = { title: 'Team news' };
-    await processor.postProcess({ id: 'n3', user: 'user:default/alice', created: new Date(), origin: 'test', payload } as any, {
-      recipients: { type: 'entity', entityRef: 'group:default/team' },
-      payload,
-    });
+    await processor.postProcess(
+      {
+        id: 'n3',
+        user: 'user:default/alice',
+        created: new Date(),
+        origin: 'test',
+        payload,
+      } as any,
+      {
+        recipients: { type: 'entity', entityRef: 'group:default/team' },
+        payload,
+      },
+    );
     expect(emu.control.cards()).toHaveLength(before);
   });
 });

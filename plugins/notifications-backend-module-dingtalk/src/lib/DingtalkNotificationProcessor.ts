@@ -17,9 +17,15 @@
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import type { Notification, NotificationPayload } from '@backstage/plugin-notifications-common';
-import type { NotificationProcessor, NotificationSendOptions } from '@backstage/plugin-notifications-node';
-import type { DingtalkNotifierService } from '@internal/plugin-dingtalk-node';
+import type {
+  Notification,
+  NotificationPayload,
+} from '@backstage/plugin-notifications-common';
+import type {
+  NotificationProcessor,
+  NotificationSendOptions,
+} from '@backstage/plugin-notifications-node';
+import type { DingtalkNotifierService } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import pThrottle from 'p-throttle';
@@ -58,7 +64,10 @@ export class DingtalkNotificationProcessor implements NotificationProcessor {
   ) {
     // Smooths bursts from one backend; the cluster-wide QPS limit is kept by
     // the dingtalk backend, which every send goes through.
-    const throttle = pThrottle({ limit: deps.throttle?.limit ?? 10, interval: deps.throttle?.intervalMs ?? 1000 });
+    const throttle = pThrottle({
+      limit: deps.throttle?.limit ?? 10,
+      interval: deps.throttle?.intervalMs ?? 1000,
+    });
     this.send = throttle((fn: () => Promise<void>) => fn());
   }
 
@@ -67,17 +76,30 @@ export class DingtalkNotificationProcessor implements NotificationProcessor {
   }
 
   /** Entity recipients that name a group chat get one group message each. */
-  async processOptions(options: NotificationSendOptions): Promise<NotificationSendOptions> {
+  async processOptions(
+    options: NotificationSendOptions,
+  ): Promise<NotificationSendOptions> {
     if (options.recipients.type !== 'entity') return options;
-    const refs = [options.recipients.entityRef].flat().filter(r => parseEntityRef(r).kind.toLowerCase() !== 'user');
+    const refs = [options.recipients.entityRef]
+      .flat()
+      .filter(r => parseEntityRef(r).kind.toLowerCase() !== 'user');
     if (!refs.length) return options;
     const credentials = await this.deps.auth.getOwnServiceCredentials();
-    const { items } = await this.deps.catalog.getEntitiesByRefs({ entityRefs: refs, fields: ['kind', 'metadata'] }, { credentials });
+    const { items } = await this.deps.catalog.getEntitiesByRefs(
+      { entityRefs: refs, fields: ['kind', 'metadata'] },
+      { credentials },
+    );
     for (const entity of items) {
       const chat = entity?.metadata.annotations?.[ANNOTATION_DINGTALK_CHAT];
       if (!chat) continue;
-      const [integrationId, openConversationId] = chat.includes('/') ? chat.split('/', 2) : [this.deps.integrationId, chat];
-      await this.deliver(options.payload, { integrationId, groups: [openConversationId] }, `${stringifyEntityRef(entity!)}`).catch(e =>
+      const [integrationId, openConversationId] = chat.includes('/')
+        ? chat.split('/', 2)
+        : [this.deps.integrationId, chat];
+      await this.deliver(
+        options.payload,
+        { integrationId, groups: [openConversationId] },
+        `${stringifyEntityRef(entity!)}`,
+      ).catch(e =>
         this.deps.logger.warn(`DingTalk notification to ${chat} failed: ${e}`),
       );
     }
@@ -85,36 +107,93 @@ export class DingtalkNotificationProcessor implements NotificationProcessor {
   }
 
   /** User recipients named explicitly get a direct message. */
-  async postProcess(notification: Notification, options: NotificationSendOptions): Promise<void> {
+  async postProcess(
+    notification: Notification,
+    options: NotificationSendOptions,
+  ): Promise<void> {
     if (!notification.user || options.recipients.type !== 'entity') return;
-    const explicit = [options.recipients.entityRef].flat().map(r => stringifyEntityRef(parseEntityRef(r)));
+    const explicit = [options.recipients.entityRef]
+      .flat()
+      .map(r => stringifyEntityRef(parseEntityRef(r)));
     // A user who only got this through a group is reached in the group chat.
     if (!explicit.includes(notification.user)) return;
-    await this.deliver(notification.payload, { integrationId: this.deps.integrationId, users: [notification.user] }, notification.user).catch(e =>
-      this.deps.logger.warn(`DingTalk notification to ${notification.user} failed: ${e}`),
+    await this.deliver(
+      notification.payload,
+      { integrationId: this.deps.integrationId, users: [notification.user] },
+      notification.user,
+    ).catch(e =>
+      this.deps.logger.warn(
+        `DingTalk notification to ${notification.user} failed: ${e}`,
+      ),
     );
   }
 
-  private async deliver(payload: NotificationPayload, to: { integrationId?: string; users?: string[]; groups?: string[] }, recipient: string) {
-    const outTrackId = `notification-${createHash('sha256').update(`${payload.scope ?? payload.title}|${recipient}`).digest('hex').slice(0, 32)}`;
+  private async deliver(
+    payload: NotificationPayload,
+    to: { integrationId?: string; users?: string[]; groups?: string[] },
+    recipient: string,
+  ) {
+    const outTrackId = `notification-${createHash('sha256')
+      .update(`${payload.scope ?? payload.title}|${recipient}`)
+      .digest('hex')
+      .slice(0, 32)}`;
     const severity = SEVERITY[payload.severity ?? 'normal'];
-    const link = payload.link ? new URL(payload.link, `${this.deps.appBaseUrl.replace(/\/$/, '')}/`).toString() : undefined;
-    const markdown = [`**${severity}**`, payload.description ?? '', link ? `[Open in Backstage](${link})` : ''].filter(Boolean).join('\n\n');
-    const cardParamMap = { title: payload.title, markdown, severity: payload.severity ?? 'normal', link: link ?? '' };
+    const link = payload.link
+      ? new URL(
+          payload.link,
+          `${this.deps.appBaseUrl.replace(/\/$/, '')}/`,
+        ).toString()
+      : undefined;
+    const markdown = [
+      `**${severity}**`,
+      payload.description ?? '',
+      link ? `[Open in Backstage](${link})` : '',
+    ]
+      .filter(Boolean)
+      .join('\n\n');
+    const cardParamMap = {
+      title: payload.title,
+      markdown,
+      severity: payload.severity ?? 'normal',
+      link: link ?? '',
+    };
     await this.send(async () => {
-      const earlier = payload.scope ? await this.deps.db('notifications_dingtalk_cards').where({ out_track_id: outTrackId }).first() : undefined;
+      const earlier = payload.scope
+        ? await this.deps
+            .db('notifications_dingtalk_cards')
+            .where({ out_track_id: outTrackId })
+            .first()
+        : undefined;
       if (earlier) {
-        await this.deps.notifier.updateCard({ integrationId: earlier.integration_id ?? to.integrationId, outTrackId, cardParamMap });
+        await this.deps.notifier.updateCard({
+          integrationId: earlier.integration_id ?? to.integrationId,
+          outTrackId,
+          cardParamMap,
+        });
         return;
       }
       const { results } = await this.deps.notifier.send({
         ...to,
-        reference: payload.scope ? `notification:${payload.scope}` : 'notification',
-        message: { type: 'card', outTrackId, title: payload.title, markdown, cardParamMap, actions: link ? [{ id: 'open', label: 'Open', url: link }] : [] },
+        reference: payload.scope
+          ? `notification:${payload.scope}`
+          : 'notification',
+        message: {
+          type: 'card',
+          outTrackId,
+          title: payload.title,
+          markdown,
+          cardParamMap,
+          actions: link ? [{ id: 'open', label: 'Open', url: link }] : [],
+        },
       });
       if (results.some(r => r.outcome === 'sent')) {
-        await this.deps.db('notifications_dingtalk_cards')
-          .insert({ out_track_id: outTrackId, integration_id: results[0].integrationId, sent_at: new Date().toISOString() })
+        await this.deps
+          .db('notifications_dingtalk_cards')
+          .insert({
+            out_track_id: outTrackId,
+            integration_id: results[0].integrationId,
+            sent_at: new Date().toISOString(),
+          })
           .onConflict('out_track_id')
           .ignore();
       }

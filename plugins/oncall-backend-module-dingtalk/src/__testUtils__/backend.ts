@@ -18,12 +18,15 @@
 // this module, against the emulator), shared by module.test.ts and
 // bench/storm.ts.
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import type { SchedulerService, ServiceFactory } from '@backstage/backend-plugin-api';
+import type {
+  SchedulerService,
+  ServiceFactory,
+} from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { Entity } from '@backstage/catalog-model';
-import dingtalkPlugin from '@internal/plugin-dingtalk-backend';
-import { createOncallPlugin } from '@internal/plugin-oncall-backend';
-import type { EmulatorHandle } from 'dingtalk-emulator';
+import dingtalkPlugin from '@dingtalk-oncall/backstage-plugin-dingtalk-backend';
+import { createOncallPlugin } from '@dingtalk-oncall/backstage-plugin-oncall-backend';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import { oncallModuleDingtalk } from '../module';
 
 export const APP = {
@@ -41,7 +44,11 @@ export const MINUTE = 60_000;
 export const user = (name: string, mobile?: string): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'User',
-  metadata: { name, namespace: 'default', annotations: mobile ? { 'dingtalk.com/mobile': mobile } : {} },
+  metadata: {
+    name,
+    namespace: 'default',
+    annotations: mobile ? { 'dingtalk.com/mobile': mobile } : {},
+  },
   spec: { profile: { displayName: name }, memberOf: [] },
 });
 
@@ -52,7 +59,11 @@ export const service = (name: string): Entity => ({
   spec: { type: 'service', owner: 'sre' },
 });
 
-export const alertmanager = (status: 'firing' | 'resolved', fingerprint = 'fp-1', title = 'Checkout error rate above 5%') => ({
+export const alertmanager = (
+  status: 'firing' | 'resolved',
+  fingerprint = 'fp-1',
+  title = 'Checkout error rate above 5%',
+) => ({
   version: '4',
   status,
   receiver: 'backstage',
@@ -60,17 +71,25 @@ export const alertmanager = (status: 'firing' | 'resolved', fingerprint = 'fp-1'
   alerts: [
     {
       status,
-      labels: { alertname: 'HighErrorRate', severity: 'critical', service: 'checkout-api' },
+      labels: {
+        alertname: 'HighErrorRate',
+        severity: 'critical',
+        service: 'checkout-api',
+      },
       annotations: { summary: title, description: 'checkout-api 5xx at 7%' },
       startsAt: '2026-11-24T03:00:00Z',
-      endsAt: status === 'resolved' ? '2026-11-24T03:30:00Z' : '0001-01-01T00:00:00Z',
+      endsAt:
+        status === 'resolved' ? '2026-11-24T03:30:00Z' : '0001-01-01T00:00:00Z',
       fingerprint,
     },
   ],
 });
 
 /** Retries `check` (which throws until it holds) for up to `ms`. */
-export async function eventually(check: () => void | Promise<void>, ms = 10_000) {
+export async function eventually(
+  check: () => void | Promise<void>,
+  ms = 10_000,
+) {
   const began = Date.now();
   for (;;) {
     try {
@@ -91,12 +110,18 @@ export async function eventually(check: () => void | Promise<void>, ms = 10_000)
  */
 export async function startOncallWithDingtalk(
   emu: EmulatorHandle,
-  opts: { aggregation?: object; entities?: Entity[]; transport?: 'http' | 'stream' } = {},
+  opts: {
+    aggregation?: object;
+    entities?: Entity[];
+    transport?: 'http' | 'stream';
+  } = {},
 ) {
   const transport = opts.transport ?? 'http';
   const clock = { now: T0 };
   const scheduler = mockServices.scheduler() as SchedulerService & {
-    factory(o?: { skipTaskRunOnStartup?: boolean }): ServiceFactory<SchedulerService>;
+    factory(o?: {
+      skipTaskRunOnStartup?: boolean;
+    }): ServiceFactory<SchedulerService>;
     triggerTask(id: string): Promise<void>;
   };
   const backend = await startTestBackend({
@@ -117,14 +142,36 @@ export async function startOncallWithDingtalk(
       mockServices.rootConfig.factory({
         data: {
           app: { baseUrl: 'http://localhost:3000' },
-          backend: { database: { client: 'better-sqlite3', connection: ':memory:' } },
+          backend: {
+            database: { client: 'better-sqlite3', connection: ':memory:' },
+          },
           dingtalk: {
             apiBaseUrl: emu.baseUrl,
             oapiBaseUrl: emu.baseUrl,
             encryptionKey: 'test-encryption-key-0123456789abcdef',
-            integrations: [{ id: 'demo', name: 'Demo', corpId: APP.corpId, agentId: APP.agentId, clientId: APP.appKey, clientSecret: APP.appSecret, aesKey: APP.aesKey, token: APP.token, edition: 'standard', transport, warRoom: { templateId: 'tpl', botId: 'group-bot' } }],
+            integrations: [
+              {
+                id: 'demo',
+                name: 'Demo',
+                corpId: APP.corpId,
+                agentId: APP.agentId,
+                clientId: APP.appKey,
+                clientSecret: APP.appSecret,
+                aesKey: APP.aesKey,
+                token: APP.token,
+                edition: 'standard',
+                transport,
+                warRoom: { templateId: 'tpl', botId: 'group-bot' },
+              },
+            ],
           },
-          oncall: { channels: { dingtalk: { aggregation: { digestSeconds: 3600, ...opts.aggregation } } } },
+          oncall: {
+            channels: {
+              dingtalk: {
+                aggregation: { digestSeconds: 3600, ...opts.aggregation },
+              },
+            },
+          },
         },
       }),
     ],
@@ -132,15 +179,24 @@ export async function startOncallWithDingtalk(
   if (transport === 'stream') {
     // Stream mode: no URL at all; the plugin holds a connection to the gateway.
     await eventually(() => {
-      if (emu.control.streamConnections({ appKey: APP.appKey }) !== 1) throw new Error('no stream connection yet');
+      if (emu.control.streamConnections({ appKey: APP.appKey }) !== 1)
+        throw new Error('no stream connection yet');
     });
   } else {
     // The dingtalk plugin registers its card callback URL with DingTalk at start.
     await eventually(() => {
-      if (!emu.state.apps.get(APP.appKey)?.cardCallbackUrl) throw new Error('the card callback URL was not registered');
+      if (!emu.state.apps.get(APP.appKey)?.cardCallbackUrl)
+        throw new Error('the card callback URL was not registered');
     });
     const port = backend.server.port();
-    emu.control.updateApp(APP.appKey, { eventUrl: `http://127.0.0.1:${port}/api/dingtalk/integrations/demo/events` });
+    emu.control.updateApp(APP.appKey, {
+      eventUrl: `http://127.0.0.1:${port}/api/dingtalk/integrations/demo/events`,
+    });
   }
-  return { backend, server: backend.server, clock, tick: () => scheduler.triggerTask('oncall-escalation') };
+  return {
+    backend,
+    server: backend.server,
+    clock,
+    tick: () => scheduler.triggerTask('oncall-escalation'),
+  };
 }

@@ -16,9 +16,13 @@
 
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
-import type { DeliveryRecord, DingtalkIntegration, DingtalkMessage } from '@internal/plugin-dingtalk-common';
-import type { DingtalkNotifierService } from '@internal/plugin-dingtalk-node';
-import type { Incident } from '@internal/plugin-oncall-common';
+import type {
+  DeliveryRecord,
+  DingtalkIntegration,
+  DingtalkMessage,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
+import type { DingtalkNotifierService } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
+import type { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import type {
   ChannelDeliveryResult,
   ChannelNotifyRequest,
@@ -26,7 +30,7 @@ import type {
   IncidentChange,
   OncallChannel,
   OncallIncidentActions,
-} from '@internal/plugin-oncall-node';
+} from '@dingtalk-oncall/backstage-plugin-oncall-node';
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { digestCard, incidentCard } from './cards';
@@ -59,7 +63,10 @@ export class DingtalkChannel implements OncallChannel {
   readonly title = 'DingTalk';
   private incidents?: OncallIncidentActions;
   private readonly sentAt = new Map<string, number[]>();
-  private readonly digests = new Map<string, { dest: Destination; incidents: Incident[] }>();
+  private readonly digests = new Map<
+    string,
+    { dest: Destination; incidents: Incident[] }
+  >();
   private usageCache = new Map<string, { at: number; share: number }>();
   private timer?: NodeJS.Timeout;
 
@@ -86,11 +93,18 @@ export class DingtalkChannel implements OncallChannel {
 
   /** The card params of an incident as it is now (for a clicked card's update). */
   paramsFor(incident: Incident): Record<string, string> {
-    return incidentCard({ incident, appBaseUrl: this.deps.appBaseUrl, template: this.deps.template }).cardParamMap;
+    return incidentCard({
+      incident,
+      appBaseUrl: this.deps.appBaseUrl,
+      template: this.deps.template,
+    }).cardParamMap;
   }
 
   start() {
-    this.timer = setInterval(() => void this.flushDigests(), this.deps.aggregation.digestSeconds * 1000);
+    this.timer = setInterval(
+      () => void this.flushDigests(),
+      this.deps.aggregation.digestSeconds * 1000,
+    );
     this.timer.unref?.();
   }
 
@@ -103,9 +117,19 @@ export class DingtalkChannel implements OncallChannel {
     const integrations = await this.deps.notifier.listIntegrations();
     const items: ChannelTarget[] = [];
     for (const integration of integrations) {
-      const { items: groups } = await this.deps.notifier.listGroups({ integrationId: integration.id, q: opts.query, limit: opts.limit ?? 50 });
+      const { items: groups } = await this.deps.notifier.listGroups({
+        integrationId: integration.id,
+        q: opts.query,
+        limit: opts.limit ?? 50,
+      });
       for (const g of groups) {
-        items.push({ id: g.openConversationId, title: g.title, integrationId: integration.id, description: integration.name, available: g.installed });
+        items.push({
+          id: g.openConversationId,
+          title: g.title,
+          integrationId: integration.id,
+          description: integration.name,
+          available: g.installed,
+        });
       }
     }
     return { items: items.slice(0, opts.limit ?? 50) };
@@ -116,9 +140,14 @@ export class DingtalkChannel implements OncallChannel {
     const results: ChannelDeliveryResult[] = [];
     const dests: Destination[] = [];
     for (const t of req.targets) {
-      const integrationId = t.integrationId ?? (await this.defaultIntegration())?.id;
+      const integrationId =
+        t.integrationId ?? (await this.defaultIntegration())?.id;
       if (!integrationId) {
-        results.push({ target: t.id, outcome: 'failed', detail: 'no DingTalk integration for this target' });
+        results.push({
+          target: t.id,
+          outcome: 'failed',
+          detail: 'no DingTalk integration for this target',
+        });
         continue;
       }
       dests.push({ integrationId, group: t.id });
@@ -126,20 +155,40 @@ export class DingtalkChannel implements OncallChannel {
     if (req.users.length) {
       const integration = await this.defaultIntegration();
       if (!integration) {
-        for (const user of req.users) results.push({ target: user, user, outcome: 'failed', detail: 'no DingTalk integration' });
+        for (const user of req.users)
+          results.push({
+            target: user,
+            user,
+            outcome: 'failed',
+            detail: 'no DingTalk integration',
+          });
       } else {
-        for (const user of req.users) dests.push({ integrationId: integration.id, user });
+        for (const user of req.users)
+          dests.push({ integrationId: integration.id, user });
       }
     }
 
     for (const dest of dests) {
       const key = destKey(dest);
-      const existing = await this.deps.db('oncall_dingtalk_cards').where({ incident_id: incident.id, target: key }).first();
+      const existing = await this.deps
+        .db('oncall_dingtalk_cards')
+        .where({ incident_id: incident.id, target: key })
+        .first();
       if (existing) {
         // Already has this incident's card: update it rather than repeat it.
         try {
-          await this.deps.notifier.updateCard({ integrationId: dest.integrationId, outTrackId: existing.out_track_id, cardParamMap: (await this.card(incident, dest)).cardParamMap });
-          results.push(result(dest, 'updated', `card ${existing.out_track_id} updated in place`));
+          await this.deps.notifier.updateCard({
+            integrationId: dest.integrationId,
+            outTrackId: existing.out_track_id,
+            cardParamMap: (await this.card(incident, dest)).cardParamMap,
+          });
+          results.push(
+            result(
+              dest,
+              'updated',
+              `card ${existing.out_track_id} updated in place`,
+            ),
+          );
         } catch (e) {
           results.push(result(dest, 'failed', String((e as Error).message)));
         }
@@ -149,7 +198,13 @@ export class DingtalkChannel implements OncallChannel {
         const digest = this.digests.get(key) ?? { dest, incidents: [] };
         digest.incidents.push(incident);
         this.digests.set(key, digest);
-        results.push(result(dest, 'aggregated', 'alert storm or low quota: merged into the next DingTalk digest card'));
+        results.push(
+          result(
+            dest,
+            'aggregated',
+            'alert storm or low quota: merged into the next DingTalk digest card',
+          ),
+        );
         continue;
       }
       results.push(...(await this.sendCard(incident, dest)));
@@ -157,12 +212,21 @@ export class DingtalkChannel implements OncallChannel {
     return results;
   }
 
-  async update(req: { incident: Incident; change: IncidentChange }): Promise<void> {
-    const rows = await this.deps.db('oncall_dingtalk_cards').where({ incident_id: req.incident.id });
+  async update(req: {
+    incident: Incident;
+    change: IncidentChange;
+  }): Promise<void> {
+    const rows = await this.deps
+      .db('oncall_dingtalk_cards')
+      .where({ incident_id: req.incident.id });
     for (const row of rows) {
       const dest = parseDestKey(row.target, row.integration_id);
       const card = await this.card(req.incident, dest);
-      await this.deps.notifier.updateCard({ integrationId: row.integration_id ?? undefined, outTrackId: row.out_track_id, cardParamMap: card.cardParamMap });
+      await this.deps.notifier.updateCard({
+        integrationId: row.integration_id ?? undefined,
+        outTrackId: row.out_track_id,
+        cardParamMap: card.cardParamMap,
+      });
     }
   }
 
@@ -176,15 +240,26 @@ export class DingtalkChannel implements OncallChannel {
     // keeps the calls within the limit.
     let next = 0;
     await Promise.all(
-      Array.from({ length: Math.min(DIGEST_FLUSH_CONCURRENCY, pending.length) }, async () => {
-        while (next < pending.length) await this.sendDigest(pending[next++]);
-      }),
+      Array.from(
+        { length: Math.min(DIGEST_FLUSH_CONCURRENCY, pending.length) },
+        async () => {
+          while (next < pending.length) await this.sendDigest(pending[next++]);
+        },
+      ),
     );
   }
 
-  private async sendDigest({ dest, incidents }: { dest: Destination; incidents: Incident[] }): Promise<void> {
+  private async sendDigest({
+    dest,
+    incidents,
+  }: {
+    dest: Destination;
+    incidents: Incident[];
+  }): Promise<void> {
     const card = digestCard(incidents, this.deps.appBaseUrl);
-    const outTrackId = `oncall-digest-${hash(`${destKey(dest)}:${incidents.map(i => i.id).join(',')}`)}`;
+    const outTrackId = `oncall-digest-${hash(
+      `${destKey(dest)}:${incidents.map(i => i.id).join(',')}`,
+    )}`;
     let outcome = 'sent';
     let detail = '';
     try {
@@ -193,7 +268,14 @@ export class DingtalkChannel implements OncallChannel {
         reference: 'oncall-digest',
         users: dest.user ? [dest.user] : [],
         groups: dest.group ? [dest.group] : [],
-        message: { type: 'card', outTrackId, title: card.title, markdown: card.markdown, cardParamMap: card.cardParamMap, actions: card.actions },
+        message: {
+          type: 'card',
+          outTrackId,
+          title: card.title,
+          markdown: card.markdown,
+          cardParamMap: card.cardParamMap,
+          actions: card.actions,
+        },
       });
       outcome = results[0]?.outcome ?? 'failed';
       detail = results[0]?.error ?? '';
@@ -205,14 +287,30 @@ export class DingtalkChannel implements OncallChannel {
       await this.incidents
         ?.recordTimeline(incident.id, {
           type: 'notification',
-          message: `DingTalk digest card with ${incidents.length} incidents to ${dest.group ?? dest.user}: ${outcome}${detail ? ` (${detail})` : ''}`,
-          data: { channel: 'dingtalk', outcome, target: dest.group ?? dest.user, digest: outTrackId },
+          message: `DingTalk digest card with ${
+            incidents.length
+          } incidents to ${dest.group ?? dest.user}: ${outcome}${
+            detail ? ` (${detail})` : ''
+          }`,
+          data: {
+            channel: 'dingtalk',
+            outcome,
+            target: dest.group ?? dest.user,
+            digest: outTrackId,
+          },
         })
-        .catch(e => this.deps.logger.warn(`Could not record a digest in the timeline: ${e}`));
+        .catch(e =>
+          this.deps.logger.warn(
+            `Could not record a digest in the timeline: ${e}`,
+          ),
+        );
     }
   }
 
-  private async sendCard(incident: Incident, dest: Destination): Promise<ChannelDeliveryResult[]> {
+  private async sendCard(
+    incident: Incident,
+    dest: Destination,
+  ): Promise<ChannelDeliveryResult[]> {
     const card = await this.card(incident, dest);
     const outTrackId = `oncall-${incident.id}-${hash(destKey(dest))}`;
     let records: DeliveryRecord[];
@@ -230,7 +328,9 @@ export class DingtalkChannel implements OncallChannel {
           cardParamMap: card.cardParamMap,
           actions: card.actions,
           callback: { pluginId: 'oncall', path: CARD_ACTION_PATH },
-          atUserIds: dest.group ? await this.mentionIds(incident, dest.integrationId) : undefined,
+          atUserIds: dest.group
+            ? await this.mentionIds(incident, dest.integrationId)
+            : undefined,
         },
       }));
     } catch (e) {
@@ -239,17 +339,29 @@ export class DingtalkChannel implements OncallChannel {
     this.countSent(dest.integrationId);
     const outcome = records[0]?.outcome ?? 'failed';
     if (outcome === 'sent') {
-      await this.deps.db('oncall_dingtalk_cards')
-        .insert({ incident_id: incident.id, target: destKey(dest), out_track_id: outTrackId, integration_id: dest.integrationId, created_at: new Date().toISOString() })
+      await this.deps
+        .db('oncall_dingtalk_cards')
+        .insert({
+          incident_id: incident.id,
+          target: destKey(dest),
+          out_track_id: outTrackId,
+          integration_id: dest.integrationId,
+          created_at: new Date().toISOString(),
+        })
         .onConflict(['incident_id', 'target'])
         .ignore();
     }
-    const detail = [records[0]?.error, card.fallback].filter(Boolean).join('; ') || undefined;
+    const detail =
+      [records[0]?.error, card.fallback].filter(Boolean).join('; ') ||
+      undefined;
     return [result(dest, outcome, detail)];
   }
 
   private async card(incident: Incident, dest: Destination) {
-    const room = await this.deps.db('oncall_dingtalk_warrooms').where({ incident_id: incident.id }).first();
+    const room = await this.deps
+      .db('oncall_dingtalk_warrooms')
+      .where({ incident_id: incident.id })
+      .first();
     return incidentCard({
       incident,
       appBaseUrl: this.deps.appBaseUrl,
@@ -265,28 +377,60 @@ export class DingtalkChannel implements OncallChannel {
    * and in its timeline, and adds its link to the incident's cards.
    */
   /** "Create war room" on an incident: a scene group from the template, with the incident card posted by its bot. */
-  async createWarRoom(incidentId: string, actor: string): Promise<{ openConversationId: string; url: string; notFound: string[] }> {
-    const existing = await this.deps.db('oncall_dingtalk_warrooms').where({ incident_id: incidentId }).first();
-    if (existing) return { openConversationId: existing.open_conversation_id, url: existing.url, notFound: [] };
+  async createWarRoom(
+    incidentId: string,
+    actor: string,
+  ): Promise<{ openConversationId: string; url: string; notFound: string[] }> {
+    const existing = await this.deps
+      .db('oncall_dingtalk_warrooms')
+      .where({ incident_id: incidentId })
+      .first();
+    if (existing)
+      return {
+        openConversationId: existing.open_conversation_id,
+        url: existing.url,
+        notFound: [],
+      };
     const incident = await this.incidents?.get(incidentId);
     if (!incident) throw new NotFoundError(`No incident ${incidentId}`);
     const integration = await this.defaultIntegration();
-    if (!integration) throw new InputError('No DingTalk integration: add one on the DingTalk page first');
+    if (!integration)
+      throw new InputError(
+        'No DingTalk integration: add one on the DingTalk page first',
+      );
     const card = this.warRoomCard(incident);
     const room = await this.deps.notifier.createWarRoom({
       integrationId: integration.id,
       title: card.title,
       ownerUserEntityRef: actor,
-      members: { userEntityRefs: [...new Set([...incident.responders, ...(incident.assignee ? [incident.assignee] : [])])].filter(r => r !== actor) },
+      members: {
+        userEntityRefs: [
+          ...new Set([
+            ...incident.responders,
+            ...(incident.assignee ? [incident.assignee] : []),
+          ]),
+        ].filter(r => r !== actor),
+      },
       uuid: `oncall-warroom-${incidentId}`,
       reference: incidentId,
       // The group bot posts the incident card itself: its buttons act on the
       // incident from inside the war room, like every other card of it.
       message: card,
     });
-    const notFound = room.notFound.map(n => `${n.userEntityRef ?? n.mobile}: ${n.reason ?? 'not found'}`);
-    await this.recordWarRoom(incident, { ...room, integrationId: integration.id }, actor, notFound);
-    return { openConversationId: room.openConversationId, url: room.url, notFound };
+    const notFound = room.notFound.map(
+      n => `${n.userEntityRef ?? n.mobile}: ${n.reason ?? 'not found'}`,
+    );
+    await this.recordWarRoom(
+      incident,
+      { ...room, integrationId: integration.id },
+      actor,
+      notFound,
+    );
+    return {
+      openConversationId: room.openConversationId,
+      url: room.url,
+      notFound,
+    };
   }
 
   /**
@@ -298,27 +442,66 @@ export class DingtalkChannel implements OncallChannel {
     incidentId: string,
     room: { integrationId?: string; openConversationId: string; url?: string },
     actor: string,
-  ): Promise<{ openConversationId: string; url: string; cardOutTrackId?: string }> {
+  ): Promise<{
+    openConversationId: string;
+    url: string;
+    cardOutTrackId?: string;
+  }> {
     const incident = await this.incidents?.get(incidentId);
     if (!incident) throw new NotFoundError(`No incident ${incidentId}`);
-    const integration = room.integrationId ? { id: room.integrationId } : await this.defaultIntegration();
-    if (!integration) throw new InputError('No DingTalk integration: add one on the DingTalk page first');
-    const target = destKey({ integrationId: integration.id, group: room.openConversationId });
-    const url = room.url ?? `dingtalk://dingtalkclient/page/link?openConversationId=${encodeURIComponent(room.openConversationId)}`;
-    const posted = await this.deps.db('oncall_dingtalk_cards').where({ incident_id: incidentId, target }).first();
-    if (posted) return { openConversationId: room.openConversationId, url, cardOutTrackId: posted.out_track_id };
+    const integration = room.integrationId
+      ? { id: room.integrationId }
+      : await this.defaultIntegration();
+    if (!integration)
+      throw new InputError(
+        'No DingTalk integration: add one on the DingTalk page first',
+      );
+    const target = destKey({
+      integrationId: integration.id,
+      group: room.openConversationId,
+    });
+    const url =
+      room.url ??
+      `dingtalk://dingtalkclient/page/link?openConversationId=${encodeURIComponent(
+        room.openConversationId,
+      )}`;
+    const posted = await this.deps
+      .db('oncall_dingtalk_cards')
+      .where({ incident_id: incidentId, target })
+      .first();
+    if (posted)
+      return {
+        openConversationId: room.openConversationId,
+        url,
+        cardOutTrackId: posted.out_track_id,
+      };
     const { cardOutTrackId } = await this.deps.notifier.postToWarRoom({
       integrationId: integration.id,
       openConversationId: room.openConversationId,
       reference: incidentId,
       message: this.warRoomCard(incident),
     });
-    await this.recordWarRoom(incident, { integrationId: integration.id, openConversationId: room.openConversationId, url, cardOutTrackId }, actor, []);
+    await this.recordWarRoom(
+      incident,
+      {
+        integrationId: integration.id,
+        openConversationId: room.openConversationId,
+        url,
+        cardOutTrackId,
+      },
+      actor,
+      [],
+    );
     return { openConversationId: room.openConversationId, url, cardOutTrackId };
   }
 
   private warRoomCard(incident: Incident): DingtalkMessage & { type: 'card' } {
-    const card = incidentCard({ incident, appBaseUrl: this.deps.appBaseUrl, template: this.deps.template, mentions: incident.responders });
+    const card = incidentCard({
+      incident,
+      appBaseUrl: this.deps.appBaseUrl,
+      template: this.deps.template,
+      mentions: incident.responders,
+    });
     return {
       type: 'card',
       outTrackId: `oncall-${incident.id}-${hash('warroom')}`,
@@ -333,23 +516,39 @@ export class DingtalkChannel implements OncallChannel {
   /** The war room goes on the incident: its table, its cards (updated in place from now on) and its timeline. */
   private async recordWarRoom(
     incident: Incident,
-    room: { integrationId: string; openConversationId: string; url: string; cardOutTrackId?: string },
+    room: {
+      integrationId: string;
+      openConversationId: string;
+      url: string;
+      cardOutTrackId?: string;
+    },
     actor: string,
     notFound: string[],
   ) {
     const at = new Date().toISOString();
     // The first war room stays the incident's link; a later one is still in its timeline.
-    await this.deps.db('oncall_dingtalk_warrooms')
-      .insert({ incident_id: incident.id, open_conversation_id: room.openConversationId, url: room.url, created_by: actor, created_at: at })
+    await this.deps
+      .db('oncall_dingtalk_warrooms')
+      .insert({
+        incident_id: incident.id,
+        open_conversation_id: room.openConversationId,
+        url: room.url,
+        created_by: actor,
+        created_at: at,
+      })
       .onConflict('incident_id')
       .ignore();
     if (room.cardOutTrackId) {
       // Kept with the incident's other cards, so it is updated in place when
       // the incident changes, and later steps to this group update it.
-      await this.deps.db('oncall_dingtalk_cards')
+      await this.deps
+        .db('oncall_dingtalk_cards')
         .insert({
           incident_id: incident.id,
-          target: destKey({ integrationId: room.integrationId, group: room.openConversationId }),
+          target: destKey({
+            integrationId: room.integrationId,
+            group: room.openConversationId,
+          }),
           out_track_id: room.cardOutTrackId,
           integration_id: room.integrationId,
           created_at: at,
@@ -360,17 +559,29 @@ export class DingtalkChannel implements OncallChannel {
     await this.incidents?.recordTimeline(incident.id, {
       type: 'channel',
       actor,
-      message: `DingTalk war room created: ${room.url}${notFound.length ? ` (not invited: ${notFound.join(', ')})` : ''}`,
-      data: { channel: 'dingtalk', warRoom: room.openConversationId, url: room.url },
+      message: `DingTalk war room created: ${room.url}${
+        notFound.length ? ` (not invited: ${notFound.join(', ')})` : ''
+      }`,
+      data: {
+        channel: 'dingtalk',
+        warRoom: room.openConversationId,
+        url: room.url,
+      },
     });
     await this.update({ incident, change: { type: 'commented', actor, at } });
   }
 
   /** DingTalk user ids of the responders, so the group card @-mentions them. */
-  private async mentionIds(incident: Incident, integrationId: string): Promise<string[]> {
+  private async mentionIds(
+    incident: Incident,
+    integrationId: string,
+  ): Promise<string[]> {
     if (!incident.responders.length) return [];
     try {
-      const { users } = await this.deps.notifier.resolveUsers({ integrationId, userEntityRefs: incident.responders });
+      const { users } = await this.deps.notifier.resolveUsers({
+        integrationId,
+        userEntityRefs: incident.responders,
+      });
       return users.map(u => u.dingtalkUserId).filter((u): u is string => !!u);
     } catch {
       return [];
@@ -379,14 +590,18 @@ export class DingtalkChannel implements OncallChannel {
 
   private countSent(integrationId: string) {
     const now = this.now();
-    const times = (this.sentAt.get(integrationId) ?? []).filter(t => now - t < 60_000);
+    const times = (this.sentAt.get(integrationId) ?? []).filter(
+      t => now - t < 60_000,
+    );
     times.push(now);
     this.sentAt.set(integrationId, times);
   }
 
   private async shouldAggregate(integrationId: string): Promise<boolean> {
     const now = this.now();
-    const recent = (this.sentAt.get(integrationId) ?? []).filter(t => now - t < 60_000).length;
+    const recent = (this.sentAt.get(integrationId) ?? []).filter(
+      t => now - t < 60_000,
+    ).length;
     if (recent >= this.deps.aggregation.maxCardsPerMinute) return true;
     const cached = this.usageCache.get(integrationId);
     let share = cached && now - cached.at < 10_000 ? cached.share : undefined;
@@ -404,7 +619,10 @@ export class DingtalkChannel implements OncallChannel {
 
   private async defaultIntegration(): Promise<DingtalkIntegration | undefined> {
     const all = await this.deps.notifier.listIntegrations();
-    return all.find(i => i.id === this.deps.defaultIntegrationId) ?? (all.length === 1 ? all[0] : undefined);
+    return (
+      all.find(i => i.id === this.deps.defaultIntegrationId) ??
+      (all.length === 1 ? all[0] : undefined)
+    );
   }
 
   private now() {
@@ -413,17 +631,27 @@ export class DingtalkChannel implements OncallChannel {
 }
 
 function destKey(d: Destination) {
-  return d.group ? `group:${d.integrationId}:${d.group}` : `user:${d.integrationId}:${d.user}`;
+  return d.group
+    ? `group:${d.integrationId}:${d.group}`
+    : `user:${d.integrationId}:${d.user}`;
 }
 
 function parseDestKey(key: string, integrationId: string): Destination {
   const [kind, , ...rest] = key.split(':');
   const id = rest.join(':');
-  return kind === 'group' ? { integrationId, group: id } : { integrationId, user: id };
+  return kind === 'group'
+    ? { integrationId, group: id }
+    : { integrationId, user: id };
 }
 
-function result(dest: Destination, outcome: string, detail?: string): ChannelDeliveryResult {
-  return dest.user ? { target: dest.user, user: dest.user, outcome, detail } : { target: dest.group!, outcome, detail };
+function result(
+  dest: Destination,
+  outcome: string,
+  detail?: string,
+): ChannelDeliveryResult {
+  return dest.user
+    ? { target: dest.user, user: dest.user, outcome, detail }
+    : { target: dest.group!, outcome, detail };
 }
 
 function hash(s: string) {

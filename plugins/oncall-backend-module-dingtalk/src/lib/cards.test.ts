@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import type { Incident } from '@internal/plugin-oncall-common';
+import type { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { digestCard, incidentCard, LIMITS, render } from './cards';
 
 const incident: Incident = {
@@ -33,36 +33,75 @@ const incident: Incident = {
 
 describe('incident cards', () => {
   it('shows severity, service, labels, the link, and the buttons for the status', () => {
-    const card = incidentCard({ incident, appBaseUrl: 'https://bs.example.com/' });
+    const card = incidentCard({
+      incident,
+      appBaseUrl: 'https://bs.example.com/',
+    });
     expect(card.title).toBe('[CRITICAL] Disk full');
     expect(card.markdown).toContain('**Service:** component:default/db');
     expect(card.markdown).toContain('**host**: db-1');
-    expect(card.cardParamMap.link).toBe('https://bs.example.com/oncall/incidents/inc-1');
-    expect(card.actions.map(a => a.label)).toEqual(['Acknowledge', 'Resolve', 'Snooze 30m', 'Snooze 1h', 'Snooze 4h', 'Details']);
-    const resolved = incidentCard({ incident: { ...incident, status: 'resolved' }, appBaseUrl: '', warRoomUrl: 'dingtalk://room' });
+    expect(card.cardParamMap.link).toBe(
+      'https://bs.example.com/oncall/incidents/inc-1',
+    );
+    expect(card.actions.map(a => a.label)).toEqual([
+      'Acknowledge',
+      'Resolve',
+      'Snooze 30m',
+      'Snooze 1h',
+      'Snooze 4h',
+      'Details',
+    ]);
+    const resolved = incidentCard({
+      incident: { ...incident, status: 'resolved' },
+      appBaseUrl: '',
+      warRoomUrl: 'dingtalk://room',
+    });
     expect(resolved.actions.map(a => a.id)).toEqual(['war-room', 'open']);
   });
 
   it('uses a custom template, and falls back to the default one when it fails to render', () => {
-    expect(incidentCard({ incident, appBaseUrl: '', template: 'Only {{title}} on {{service}}' }).markdown).toBe('Only Disk full on component:default/db');
-    const broken = incidentCard({ incident, appBaseUrl: '', template: 'Hello {{nosuchfield}}' });
+    expect(
+      incidentCard({
+        incident,
+        appBaseUrl: '',
+        template: 'Only {{title}} on {{service}}',
+      }).markdown,
+    ).toBe('Only Disk full on component:default/db');
+    const broken = incidentCard({
+      incident,
+      appBaseUrl: '',
+      template: 'Hello {{nosuchfield}}',
+    });
     expect(broken.fallback).toContain('{{nosuchfield}}');
     expect(broken.markdown).toContain('**Service:** component:default/db');
     expect(() => render('{{x}}', {})).toThrow('unknown template field {{x}}');
   });
 
   it('cuts long text to DingTalk limits instead of failing', () => {
-    const long = incidentCard({ incident: { ...incident, title: 'x'.repeat(500), description: 'y'.repeat(20_000) }, appBaseUrl: '' });
+    const long = incidentCard({
+      incident: {
+        ...incident,
+        title: 'x'.repeat(500),
+        description: 'y'.repeat(20_000),
+      },
+      appBaseUrl: '',
+    });
     expect(long.title.length).toBe(LIMITS.title);
     expect(long.title.endsWith('…')).toBe(true);
     expect(long.markdown.length).toBe(LIMITS.markdown);
   });
 
   it('lists incidents in a digest card', () => {
-    const many = Array.from({ length: 25 }, (_, i) => ({ ...incident, id: `inc-${i}`, title: `Alert ${i}` }));
+    const many = Array.from({ length: 25 }, (_, i) => ({
+      ...incident,
+      id: `inc-${i}`,
+      title: `Alert ${i}`,
+    }));
     const digest = digestCard(many, 'https://bs');
     expect(digest.title).toBe('25 new incidents (digest)');
-    expect(digest.markdown).toContain('[Alert 0](https://bs/oncall/incidents/inc-0)');
+    expect(digest.markdown).toContain(
+      '[Alert 0](https://bs/oncall/incidents/inc-0)',
+    );
     expect(digest.markdown).toContain('…and 5 more');
   });
 });

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import type { Incident } from '@internal/plugin-oncall-common';
+import type { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 
 /** DingTalk's limits on card text: longer text is cut, never rejected. */
 export const LIMITS = { title: 128, markdown: 5000 };
@@ -48,9 +48,13 @@ export function truncate(text: string, max: number): string {
  * Renders a template. Unknown fields are an error (so that a typo in a custom
  * template falls back to the default template instead of sending blanks).
  */
-export function render(template: string, fields: Record<string, string>): string {
+export function render(
+  template: string,
+  fields: Record<string, string>,
+): string {
   return template.replace(/\{\{\s*([a-zA-Z]+)\s*\}\}/g, (_, name: string) => {
-    if (!(name in fields)) throw new Error(`unknown template field {{${name}}}`);
+    if (!(name in fields))
+      throw new Error(`unknown template field {{${name}}}`);
     return fields[name];
   });
 }
@@ -59,7 +63,12 @@ export interface CardContent {
   title: string;
   markdown: string;
   cardParamMap: Record<string, string>;
-  actions: Array<{ id: string; label: string; params?: Record<string, string>; url?: string }>;
+  actions: Array<{
+    id: string;
+    label: string;
+    params?: Record<string, string>;
+    url?: string;
+  }>;
   fallback?: string;
 }
 
@@ -73,7 +82,10 @@ export function incidentCard(opts: {
 }): CardContent {
   const { incident } = opts;
   const sev = SEVERITY[incident.severity] ?? SEVERITY.info;
-  const link = `${opts.appBaseUrl.replace(/\/$/, '')}/oncall/incidents/${encodeURIComponent(incident.id)}`;
+  const link = `${opts.appBaseUrl.replace(
+    /\/$/,
+    '',
+  )}/oncall/incidents/${encodeURIComponent(incident.id)}`;
   const fields = {
     title: incident.title,
     severity: sev.label,
@@ -85,27 +97,46 @@ export function incidentCard(opts: {
       .map(([k, v]) => `**${k}**: ${v}`)
       .join('\n'),
     link,
-    responders: opts.mentions?.length ? opts.mentions.map(m => `@${m}`).join(' ') : '',
+    responders: opts.mentions?.length
+      ? opts.mentions.map(m => `@${m}`).join(' ')
+      : '',
   };
   let markdown: string;
   let fallback: string | undefined;
   try {
     markdown = render(opts.template ?? DEFAULT_TEMPLATE, fields);
   } catch (e) {
-    fallback = `custom template failed (${(e as Error).message}); used the default template`;
+    fallback = `custom template failed (${
+      (e as Error).message
+    }); used the default template`;
     markdown = render(DEFAULT_TEMPLATE, fields);
   }
-  markdown = truncate(markdown.replace(/\n{3,}/g, '\n\n').trim(), LIMITS.markdown);
+  markdown = truncate(
+    markdown.replace(/\n{3,}/g, '\n\n').trim(),
+    LIMITS.markdown,
+  );
   const open = incident.status !== 'resolved';
   const actions: CardContent['actions'] = [];
-  if (incident.status === 'triggered') actions.push({ id: 'acknowledge', label: 'Acknowledge' });
+  if (incident.status === 'triggered')
+    actions.push({ id: 'acknowledge', label: 'Acknowledge' });
   if (open) {
     actions.push({ id: 'resolve', label: 'Resolve' });
     for (const minutes of ['30', '60', '240']) {
-      actions.push({ id: 'snooze', label: `Snooze ${Number(minutes) >= 60 ? `${Number(minutes) / 60}h` : `${minutes}m`}`, params: { minutes } });
+      actions.push({
+        id: 'snooze',
+        label: `Snooze ${
+          Number(minutes) >= 60 ? `${Number(minutes) / 60}h` : `${minutes}m`
+        }`,
+        params: { minutes },
+      });
     }
   }
-  if (opts.warRoomUrl) actions.push({ id: 'war-room', label: 'Open war room', url: opts.warRoomUrl });
+  if (opts.warRoomUrl)
+    actions.push({
+      id: 'war-room',
+      label: 'Open war room',
+      url: opts.warRoomUrl,
+    });
   actions.push({ id: 'open', label: 'Details', url: link });
   const title = truncate(`[${sev.label}] ${incident.title}`, LIMITS.title);
   return {
@@ -130,14 +161,39 @@ export function incidentCard(opts: {
 }
 
 /** A digest card for several incidents to one target during an alert storm. */
-export function digestCard(incidents: Incident[], appBaseUrl: string): CardContent {
+export function digestCard(
+  incidents: Incident[],
+  appBaseUrl: string,
+): CardContent {
   const base = appBaseUrl.replace(/\/$/, '');
   const lines = incidents
     .slice(0, 20)
-    .map(i => `- **${SEVERITY[i.severity]?.label ?? i.severity}** [${truncate(i.title, 80)}](${base}/oncall/incidents/${encodeURIComponent(i.id)})`);
-  const more = incidents.length > 20 ? `\n\n…and ${incidents.length - 20} more` : '';
+    .map(
+      i =>
+        `- **${SEVERITY[i.severity]?.label ?? i.severity}** [${truncate(
+          i.title,
+          80,
+        )}](${base}/oncall/incidents/${encodeURIComponent(i.id)})`,
+    );
+  const more =
+    incidents.length > 20 ? `\n\n…and ${incidents.length - 20} more` : '';
   const title = `${incidents.length} new incidents (digest)`;
-  const markdown = truncate(`${lines.join('\n')}${more}\n\n[All incidents](${base}/oncall)`, LIMITS.markdown);
-  const actions = [{ id: 'open', label: 'Open incidents', url: `${base}/oncall` }];
-  return { title, markdown, actions, cardParamMap: { title, markdown, status: 'digest', actions: JSON.stringify(actions) } };
+  const markdown = truncate(
+    `${lines.join('\n')}${more}\n\n[All incidents](${base}/oncall)`,
+    LIMITS.markdown,
+  );
+  const actions = [
+    { id: 'open', label: 'Open incidents', url: `${base}/oncall` },
+  ];
+  return {
+    title,
+    markdown,
+    actions,
+    cardParamMap: {
+      title,
+      markdown,
+      status: 'digest',
+      actions: JSON.stringify(actions),
+    },
+  };
 }

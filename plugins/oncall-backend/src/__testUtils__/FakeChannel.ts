@@ -13,7 +13,7 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-import { Incident } from '@internal/plugin-oncall-common';
+import { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import {
   ChannelDeliveryResult,
   ChannelNotifyRequest,
@@ -21,7 +21,7 @@ import {
   IncidentChange,
   OncallChannel,
   OncallIncidentActions,
-} from '@internal/plugin-oncall-node';
+} from '@dingtalk-oncall/backstage-plugin-oncall-node';
 
 /**
  * A stand-in for a peer channel (such as DingTalk) that records what the

@@ -21,7 +21,7 @@ import {
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { oncallChannelsExtensionPoint } from '@internal/plugin-oncall-node';
+import { oncallChannelsExtensionPoint } from '@dingtalk-oncall/backstage-plugin-oncall-node';
 import { Knex } from 'knex';
 import { createOncallPlugin } from '../plugin';
 import { FakeChannel } from './FakeChannel';

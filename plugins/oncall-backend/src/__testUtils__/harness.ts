@@ -16,7 +16,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { OncallChannel } from '@internal/plugin-oncall-node';
+import { OncallChannel } from '@dingtalk-oncall/backstage-plugin-oncall-node';
 import { Knex } from 'knex';
 import { createStores, OncallStores } from '../database';
 import { EscalationEngine } from '../engine/EscalationEngine';

@@ -22,8 +22,8 @@ import type {
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { oncallIncidentUpdatePermission } from '@internal/plugin-oncall-common';
-import type { Incident } from '@internal/plugin-oncall-common';
+import { oncallIncidentUpdatePermission } from '@dingtalk-oncall/backstage-plugin-oncall-common';
+import type { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import type { IncidentService } from '../service/IncidentService';
 import { actorOf } from '../service/router';
 

@@ -13,7 +13,7 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-import { EscalationRule } from '@internal/plugin-oncall-common';
+import { EscalationRule } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { Knex } from 'knex';
 import { Db, parseJson, toNumber } from './util';
 

@@ -19,7 +19,7 @@ import {
   IncidentStatus,
   Severity,
   TimelineEntry,
-} from '@internal/plugin-oncall-common';
+} from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { Knex } from 'knex';
 import { Db, parseJson, toIso, toNumber } from './util';
 

@@ -13,7 +13,10 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-import { EscalationRule, EscalationStep } from '@internal/plugin-oncall-common';
+import {
+  EscalationRule,
+  EscalationStep,
+} from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 import { Db, parseJson, toIso } from './util';

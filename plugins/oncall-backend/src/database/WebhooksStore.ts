@@ -16,7 +16,7 @@
 import {
   CreatedWebhookToken,
   WebhookToken,
-} from '@internal/plugin-oncall-common';
+} from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 import { toIso } from './util';

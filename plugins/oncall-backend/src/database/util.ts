@@ -20,7 +20,7 @@ import {
 import { Knex } from 'knex';
 
 export const MIGRATIONS_DIR = resolvePackagePath(
-  '@internal/plugin-oncall-backend',
+  '@dingtalk-oncall/backstage-plugin-oncall-backend',
   'migrations',
 );
 
@@ -37,7 +37,10 @@ export async function connectDatabase(
 ): Promise<Knex> {
   const client = await database.getClient();
   if (!database.migrations?.skip) {
-    await client.migrate.latest({ directory: MIGRATIONS_DIR, tableName: MIGRATIONS_TABLE });
+    await client.migrate.latest({
+      directory: MIGRATIONS_DIR,
+      tableName: MIGRATIONS_TABLE,
+    });
   }
   return client;
 }

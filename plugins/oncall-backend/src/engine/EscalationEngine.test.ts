@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { EscalationStep } from '@internal/plugin-oncall-common';
+import { EscalationStep } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { createHarness, Harness, MINUTE, T0 } from '../__testUtils__/harness';
 import { FakeChannel } from '../__testUtils__/FakeChannel';
 

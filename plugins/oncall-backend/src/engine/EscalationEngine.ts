@@ -14,11 +14,14 @@
  * limitations under the License.
  */
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { EscalationTarget, Incident } from '@internal/plugin-oncall-common';
+import {
+  EscalationTarget,
+  Incident,
+} from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import {
   ChannelDeliveryResult,
   ChannelTargetRef,
-} from '@internal/plugin-oncall-node';
+} from '@dingtalk-oncall/backstage-plugin-oncall-node';
 import { randomUUID } from 'node:crypto';
 import { EscalationJob, OncallStores } from '../database';
 import { NewTimelineEntry } from '../database/IncidentsStore';

@@ -13,7 +13,7 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-import { OncallChannel } from '@internal/plugin-oncall-node';
+import { OncallChannel } from '@dingtalk-oncall/backstage-plugin-oncall-node';
 
 /** The channels added through `oncallChannelsExtensionPoint`. */
 export class ChannelRegistry {

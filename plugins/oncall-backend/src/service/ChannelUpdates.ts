@@ -14,8 +14,8 @@
  * limitations under the License.
  */
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { Incident } from '@internal/plugin-oncall-common';
-import { IncidentChange } from '@internal/plugin-oncall-node';
+import { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
+import { IncidentChange } from '@dingtalk-oncall/backstage-plugin-oncall-node';
 import { IncidentsStore } from '../database';
 import { ChannelRegistry } from './ChannelRegistry';
 

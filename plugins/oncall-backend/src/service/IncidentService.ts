@@ -22,12 +22,12 @@ import {
   IncidentListQuery,
   IncidentStatus,
   Severity,
-} from '@internal/plugin-oncall-common';
+} from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import {
   IncidentChange,
   IncidentChangeType,
   OncallIncidentActions,
-} from '@internal/plugin-oncall-node';
+} from '@dingtalk-oncall/backstage-plugin-oncall-node';
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 import { OncallStores } from '../database';

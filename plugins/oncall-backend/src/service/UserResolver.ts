@@ -15,7 +15,7 @@
  */
 import { AuthService } from '@backstage/backend-plugin-api';
 import { RELATION_HAS_MEMBER } from '@backstage/catalog-model';
-import { EscalationTarget } from '@internal/plugin-oncall-common';
+import { EscalationTarget } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 
 /** Turns user and group targets into user entity refs via the catalog. */

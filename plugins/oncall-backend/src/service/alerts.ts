@@ -20,7 +20,7 @@ import {
   alertmanagerPayloadSchema,
   formatZodError,
   Severity,
-} from '@internal/plugin-oncall-common';
+} from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { createHash } from 'node:crypto';
 
 /** A parsed alert event with its de-duplication key settled. */

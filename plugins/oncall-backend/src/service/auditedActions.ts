@@ -14,8 +14,8 @@
  * limitations under the License.
  */
 import { AuditorService } from '@backstage/backend-plugin-api';
-import { Incident } from '@internal/plugin-oncall-common';
-import { OncallIncidentActions } from '@internal/plugin-oncall-node';
+import { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
+import { OncallIncidentActions } from '@dingtalk-oncall/backstage-plugin-oncall-node';
 
 /**
  * The incident actions handed to a channel, with the same audit events as

@@ -47,7 +47,7 @@ import {
   oncallRuleUpdatePermission,
   oncallServiceManagePermission,
   webhookCreateSchema,
-} from '@internal/plugin-oncall-common';
+} from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -184,9 +184,14 @@ export async function createRouter(
     );
     res.status(202).json(result);
   };
-  router.post('/alerts/:token', alertBody, rejectNulCharacters, async (req, res) => {
-    await ingest(req, res, req.params.token);
-  });
+  router.post(
+    '/alerts/:token',
+    alertBody,
+    rejectNulCharacters,
+    async (req, res) => {
+      await ingest(req, res, req.params.token);
+    },
+  );
   router.post('/alerts', alertBody, rejectNulCharacters, async (req, res) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);

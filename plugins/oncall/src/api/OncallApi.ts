@@ -14,65 +14,135 @@
  * limitations under the License.
  */
 
-import { createApiRef, DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
-import type { EscalationRule, EscalationStep, Incident, IncidentList } from '@internal/plugin-oncall-common';
+import {
+  createApiRef,
+  DiscoveryApi,
+  FetchApi,
+} from '@backstage/core-plugin-api';
+import type {
+  EscalationRule,
+  EscalationStep,
+  Incident,
+  IncidentList,
+} from '@dingtalk-oncall/backstage-plugin-oncall-common';
 
 /** @public */
 export interface OncallApi {
-  listIncidents(filter: { status?: string; severity?: string; serviceRef?: string; limit?: number }): Promise<IncidentList>;
+  listIncidents(filter: {
+    status?: string;
+    severity?: string;
+    serviceRef?: string;
+    limit?: number;
+  }): Promise<IncidentList>;
   getIncident(id: string): Promise<Incident>;
-  act(id: string, action: 'acknowledge' | 'resolve', body?: { note?: string }): Promise<Incident>;
+  act(
+    id: string,
+    action: 'acknowledge' | 'resolve',
+    body?: { note?: string },
+  ): Promise<Incident>;
   comment(id: string, text: string): Promise<Incident>;
   snooze(id: string, minutes: number): Promise<Incident>;
-  createWarRoom(id: string): Promise<{ url?: string; openConversationId?: string }>;
+  createWarRoom(
+    id: string,
+  ): Promise<{ url?: string; openConversationId?: string }>;
   getRule(serviceRef: string): Promise<EscalationRule | undefined>;
-  saveRule(serviceRef: string, rule: { name: string; steps: EscalationStep[]; repeat?: number }): Promise<EscalationRule>;
+  saveRule(
+    serviceRef: string,
+    rule: { name: string; steps: EscalationStep[]; repeat?: number },
+  ): Promise<EscalationRule>;
 }
 
 /** @public */
-export const oncallApiRef = createApiRef<OncallApi>({ id: 'plugin.oncall.api' });
+export const oncallApiRef = createApiRef<OncallApi>({
+  id: 'plugin.oncall.api',
+});
 
 /** @public */
 export class OncallClient implements OncallApi {
-  constructor(private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {}
+  constructor(
+    private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
+  ) {}
 
-  listIncidents(filter: { status?: string; severity?: string; serviceRef?: string; limit?: number }) {
+  listIncidents(filter: {
+    status?: string;
+    severity?: string;
+    serviceRef?: string;
+    limit?: number;
+  }) {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(filter)) if (v) q.set(k, String(v));
     return this.request<IncidentList>('GET', `/incidents?${q}`);
   }
   getIncident(id: string) {
-    return this.request<Incident>('GET', `/incidents/${encodeURIComponent(id)}`);
+    return this.request<Incident>(
+      'GET',
+      `/incidents/${encodeURIComponent(id)}`,
+    );
   }
-  act(id: string, action: 'acknowledge' | 'resolve', body: { note?: string } = {}) {
-    return this.request<Incident>('POST', `/incidents/${encodeURIComponent(id)}/${action}`, body);
+  act(
+    id: string,
+    action: 'acknowledge' | 'resolve',
+    body: { note?: string } = {},
+  ) {
+    return this.request<Incident>(
+      'POST',
+      `/incidents/${encodeURIComponent(id)}/${action}`,
+      body,
+    );
   }
   comment(id: string, text: string) {
-    return this.request<Incident>('POST', `/incidents/${encodeURIComponent(id)}/comment`, { text });
+    return this.request<Incident>(
+      'POST',
+      `/incidents/${encodeURIComponent(id)}/comment`,
+      { text },
+    );
   }
   snooze(id: string, minutes: number) {
-    return this.request<Incident>('POST', `/incidents/${encodeURIComponent(id)}/snooze`, { minutes });
+    return this.request<Incident>(
+      'POST',
+      `/incidents/${encodeURIComponent(id)}/snooze`,
+      { minutes },
+    );
   }
   createWarRoom(id: string) {
-    return this.request<{ url?: string; openConversationId?: string }>('POST', `/dingtalk/incidents/${encodeURIComponent(id)}/war-room`, {});
+    return this.request<{ url?: string; openConversationId?: string }>(
+      'POST',
+      `/dingtalk/incidents/${encodeURIComponent(id)}/war-room`,
+      {},
+    );
   }
   async getRule(serviceRef: string) {
     try {
-      return await this.request<EscalationRule>('GET', `/services/${encodeURIComponent(serviceRef)}/rule`);
+      return await this.request<EscalationRule>(
+        'GET',
+        `/services/${encodeURIComponent(serviceRef)}/rule`,
+      );
     } catch (e) {
       if ((e as Error).name === 'NotFoundError') return undefined;
       throw e;
     }
   }
-  saveRule(serviceRef: string, rule: { name: string; steps: EscalationStep[]; repeat?: number }) {
-    return this.request<EscalationRule>('PUT', `/services/${encodeURIComponent(serviceRef)}/rule`, rule);
+  saveRule(
+    serviceRef: string,
+    rule: { name: string; steps: EscalationStep[]; repeat?: number },
+  ) {
+    return this.request<EscalationRule>(
+      'PUT',
+      `/services/${encodeURIComponent(serviceRef)}/rule`,
+      rule,
+    );
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
     const baseUrl = await this.deps.discoveryApi.getBaseUrl('oncall');
     const res = await this.deps.fetchApi.fetch(`${baseUrl}${path}`, {
       method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      headers:
+        body === undefined ? undefined : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) {
@@ -83,7 +153,10 @@ export class OncallClient implements OncallApi {
       } catch {
         parsed = undefined;
       }
-      const error = new Error(parsed?.error?.message ?? `Request failed with ${res.status} ${res.statusText}`);
+      const error = new Error(
+        parsed?.error?.message ??
+          `Request failed with ${res.status} ${res.statusText}`,
+      );
       error.name = parsed?.error?.name ?? 'ResponseError';
       throw error;
     }

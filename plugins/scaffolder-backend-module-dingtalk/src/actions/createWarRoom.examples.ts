@@ -20,7 +20,8 @@ import yaml from 'yaml';
 /** @public */
 export const examples: TemplateExample[] = [
   {
-    description: 'Open a war room for an incident with two responders, one by Backstage user and one by mobile number',
+    description:
+      'Open a war room for an incident with two responders, one by Backstage user and one by mobile number',
     example: yaml.stringify({
       steps: [
         {
@@ -32,7 +33,8 @@ export const examples: TemplateExample[] = [
             owner: 'user:default/alice',
             members: ['user:default/bob', '13800000003'],
             incidentId: 'INC-42',
-            message: '**Checkout error rate above 5%**\nJoin here to coordinate.',
+            message:
+              '**Checkout error rate above 5%**\nJoin here to coordinate.',
           },
         },
       ],

@@ -15,16 +15,21 @@
  */
 
 import { createHash } from 'node:crypto';
-import type { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import type {
+  AuthService,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type { DingtalkNotifierService } from '@internal/plugin-dingtalk-node';
+import type { DingtalkNotifierService } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import { examples } from './createWarRoom.examples';
 
 /** Splits "people" given as user entity refs or mobile numbers. */
 export function splitPeople(people: string[] = []) {
   const mobiles = people.filter(p => /^\+?[0-9][0-9-]{4,19}$/.test(p));
-  const userEntityRefs = people.filter(p => !mobiles.includes(p)).map(p => (p.includes(':') ? p : `user:default/${p}`));
+  const userEntityRefs = people
+    .filter(p => !mobiles.includes(p))
+    .map(p => (p.includes(':') ? p : `user:default/${p}`));
   return { mobiles, userEntityRefs };
 }
 
@@ -57,31 +62,73 @@ export function createWarRoomAction(options: CreateWarRoomActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        integrationId: z => z.string().optional().describe('DingTalk integration id; optional when there is only one'),
+        integrationId: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'DingTalk integration id; optional when there is only one',
+            ),
         title: z => z.string().min(1).max(100).describe('Group name'),
-        owner: z => z.string().describe('Owner: a Backstage user entity ref (user:default/alice) or a mobile number'),
-        members: z => z.array(z.string()).default([]).describe('Members: user entity refs and/or mobile numbers'),
-        incidentId: z => z.string().optional().describe('The incident the war room is for'),
-        message: z => z.string().optional().describe('Markdown posted into the new group by the group bot'),
+        owner: z =>
+          z
+            .string()
+            .describe(
+              'Owner: a Backstage user entity ref (user:default/alice) or a mobile number',
+            ),
+        members: z =>
+          z
+            .array(z.string())
+            .default([])
+            .describe('Members: user entity refs and/or mobile numbers'),
+        incidentId: z =>
+          z.string().optional().describe('The incident the war room is for'),
+        message: z =>
+          z
+            .string()
+            .optional()
+            .describe('Markdown posted into the new group by the group bot'),
       },
       output: {
-        openConversationId: z => z.string().describe('The group conversation id'),
+        openConversationId: z =>
+          z.string().describe('The group conversation id'),
         chatId: z => z.string().optional().describe('The group chat id'),
-        url: z => z.string().describe('A link that opens the group in DingTalk'),
-        notFound: z => z.array(z.string()).describe('Members who could not be invited'),
-        incidentLinked: z => z.boolean().describe('Whether the incident plugin took the room and its bot posted the incident card'),
+        url: z =>
+          z.string().describe('A link that opens the group in DingTalk'),
+        notFound: z =>
+          z.array(z.string()).describe('Members who could not be invited'),
+        incidentLinked: z =>
+          z
+            .boolean()
+            .describe(
+              'Whether the incident plugin took the room and its bot posted the incident card',
+            ),
       },
     },
     async handler(ctx) {
-      const { integrationId, title, owner, members = [], incidentId, message } = ctx.input;
+      const {
+        integrationId,
+        title,
+        owner,
+        members = [],
+        incidentId,
+        message,
+      } = ctx.input;
       const people = splitPeople(members);
       const ownerIs = splitPeople([owner]);
       // The same task (a retry, a recovered run) always asks DingTalk with the
       // same uuid, and DingTalk never creates a second group for it.
-      const uuid = createHash('sha256').update(`${ctx.task.id}:${ctx.step?.id ?? ''}:${title}`).digest('hex').slice(0, 32);
+      const uuid = createHash('sha256')
+        .update(`${ctx.task.id}:${ctx.step?.id ?? ''}:${title}`)
+        .digest('hex')
+        .slice(0, 32);
       if (ctx.isDryRun) {
         ctx.logger.info(
-          `Dry run: would create DingTalk war room "${title}" owned by ${owner} with ${members.length} member(s) (${members.join(', ') || 'none'})${incidentId ? ` for incident ${incidentId}` : ''}`,
+          `Dry run: would create DingTalk war room "${title}" owned by ${owner} with ${
+            members.length
+          } member(s) (${members.join(', ') || 'none'})${
+            incidentId ? ` for incident ${incidentId}` : ''
+          }`,
         );
         ctx.output('openConversationId', 'dry-run-open-conversation-id');
         ctx.output('url', 'dingtalk://dry-run');
@@ -101,19 +148,30 @@ export function createWarRoomAction(options: CreateWarRoomActionOptions) {
             uuid,
             reference: incidentId,
             // For an incident the incident's own card is posted below instead.
-            message: message && !(incidentId && options.incidents) ? { type: 'markdown', title, text: message } : undefined,
+            message:
+              message && !(incidentId && options.incidents)
+                ? { type: 'markdown', title, text: message }
+                : undefined,
           });
           return {
             integrationId: created.integrationId ?? integrationId ?? '',
             openConversationId: created.openConversationId,
             chatId: created.chatId ?? '',
             url: created.url,
-            notFound: created.notFound.map(n => n.userEntityRef ?? n.mobile ?? '?'),
+            notFound: created.notFound.map(
+              n => n.userEntityRef ?? n.mobile ?? '?',
+            ),
             reasons: created.notFound.map(n => n.reason ?? ''),
           };
         },
       });
-      room.notFound.forEach((who, i) => ctx.logger.warn(`${who} was not invited: ${room.reasons[i] || 'not found in DingTalk'}`));
+      room.notFound.forEach((who, i) =>
+        ctx.logger.warn(
+          `${who} was not invited: ${
+            room.reasons[i] || 'not found in DingTalk'
+          }`,
+        ),
+      );
       let incidentLinked = false;
       if (incidentId && options.incidents) {
         const incidents = options.incidents;
@@ -122,23 +180,32 @@ export function createWarRoomAction(options: CreateWarRoomActionOptions) {
           key: `dingtalk.warroom.incident.${uuid}`,
           fn: async () => {
             try {
-              await adoptForIncident(incidents, ctx, incidentId, { integrationId: room.integrationId || undefined, openConversationId: room.openConversationId, url: room.url });
+              await adoptForIncident(incidents, ctx, incidentId, {
+                integrationId: room.integrationId || undefined,
+                openConversationId: room.openConversationId,
+                url: room.url,
+              });
               return { ok: true, reason: '' };
             } catch (e) {
               // A refusal (no such incident, no incident plugin) is final: go
               // on without it. Anything else fails the step, and a retry of
               // the task hands the same room over.
-              if (e instanceof ResponseError && e.response.status < 500) return { ok: false, reason: e.message };
+              if (e instanceof ResponseError && e.response.status < 500)
+                return { ok: false, reason: e.message };
               throw e;
             }
           },
         });
         incidentLinked = handed.ok;
         if (handed.ok) {
-          ctx.logger.info(`Incident ${incidentId} now has this war room; its group bot posted the incident card`);
+          ctx.logger.info(
+            `Incident ${incidentId} now has this war room; its group bot posted the incident card`,
+          );
         } else {
           // The room exists and people are in it: tell them in words instead.
-          ctx.logger.warn(`Incident ${incidentId} could not take the war room: ${handed.reason}`);
+          ctx.logger.warn(
+            `Incident ${incidentId} could not take the war room: ${handed.reason}`,
+          );
           if (message) {
             await ctx.checkpoint({
               key: `dingtalk.warroom.message.${uuid}`,
@@ -155,7 +222,9 @@ export function createWarRoomAction(options: CreateWarRoomActionOptions) {
           }
         }
       }
-      ctx.logger.info(`DingTalk war room "${title}" is ${room.openConversationId}`);
+      ctx.logger.info(
+        `DingTalk war room "${title}" is ${room.openConversationId}`,
+      );
       ctx.output('openConversationId', room.openConversationId);
       if (room.chatId) ctx.output('chatId', room.chatId);
       ctx.output('url', room.url);
@@ -178,11 +247,17 @@ async function adoptForIncident(
     onBehalfOf: await ctx.getInitiatorCredentials(),
     targetPluginId: pluginId,
   });
-  const res = await fetch(`${baseUrl}/dingtalk/incidents/${encodeURIComponent(incidentId)}/war-room`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(room),
-  });
+  const res = await fetch(
+    `${baseUrl}/dingtalk/incidents/${encodeURIComponent(incidentId)}/war-room`,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify(room),
+    },
+  );
   if (!res.ok) {
     const error = await ResponseError.fromResponse(res);
     // the incident plugin's own reason, e.g. "No incident INC-404"

@@ -22,7 +22,16 @@ export const examples: TemplateExample[] = [
   {
     description: 'Invite a user and a mobile number',
     example: yaml.stringify({
-      steps: [{ id: 'invite', action: 'dingtalk:warroom:invite', input: { openConversationId: 'cid123', members: ['user:default/carol', '13800000004'] } }],
+      steps: [
+        {
+          id: 'invite',
+          action: 'dingtalk:warroom:invite',
+          input: {
+            openConversationId: 'cid123',
+            members: ['user:default/carol', '13800000004'],
+          },
+        },
+      ],
     }),
   },
 ];

@@ -15,7 +15,7 @@
  */
 
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type { DingtalkNotifierService } from '@internal/plugin-dingtalk-node';
+import type { DingtalkNotifierService } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import { splitPeople } from './createWarRoom';
 import { examples } from './inviteToWarRoom.examples';
 
@@ -23,38 +23,60 @@ import { examples } from './inviteToWarRoom.examples';
  * Adds people to an existing DingTalk war room.
  * @public
  */
-export function createInviteToWarRoomAction(options: { notifier: DingtalkNotifierService }) {
+export function createInviteToWarRoomAction(options: {
+  notifier: DingtalkNotifierService;
+}) {
   return createTemplateAction({
     id: 'dingtalk:warroom:invite',
-    description: 'Adds members (user entity refs and/or mobile numbers) to an existing DingTalk war room.',
+    description:
+      'Adds members (user entity refs and/or mobile numbers) to an existing DingTalk war room.',
     examples,
     supportsDryRun: true,
     schema: {
       input: {
-        integrationId: z => z.string().optional().describe('DingTalk integration id'),
-        openConversationId: z => z.string().describe('The war room (openConversationId)'),
-        members: z => z.array(z.string()).min(1).describe('User entity refs and/or mobile numbers'),
+        integrationId: z =>
+          z.string().optional().describe('DingTalk integration id'),
+        openConversationId: z =>
+          z.string().describe('The war room (openConversationId)'),
+        members: z =>
+          z
+            .array(z.string())
+            .min(1)
+            .describe('User entity refs and/or mobile numbers'),
       },
       output: {
         invited: z => z.array(z.string()).describe('Who was invited'),
-        notFound: z => z.array(z.string()).describe('Who could not be found in DingTalk'),
+        notFound: z =>
+          z.array(z.string()).describe('Who could not be found in DingTalk'),
       },
     },
     async handler(ctx) {
       const { integrationId, openConversationId, members } = ctx.input;
       if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would invite ${members.join(', ')} to ${openConversationId}`);
+        ctx.logger.info(
+          `Dry run: would invite ${members.join(
+            ', ',
+          )} to ${openConversationId}`,
+        );
         ctx.output('invited', []);
         ctx.output('notFound', []);
         return;
       }
       const result = await ctx.checkpoint({
-        key: `dingtalk.warroom.invite.${openConversationId}.${members.join(',')}`,
+        key: `dingtalk.warroom.invite.${openConversationId}.${members.join(
+          ',',
+        )}`,
         fn: async () => {
-          const r = await options.notifier.inviteToWarRoom({ integrationId, openConversationId, ...splitPeople(members) });
+          const r = await options.notifier.inviteToWarRoom({
+            integrationId,
+            openConversationId,
+            ...splitPeople(members),
+          });
           return {
             invited: r.invited.map(m => m.userEntityRef ?? m.mobile ?? ''),
-            notFound: r.notFound.map(m => `${m.userEntityRef ?? m.mobile}: ${m.reason ?? 'not found'}`),
+            notFound: r.notFound.map(
+              m => `${m.userEntityRef ?? m.mobile}: ${m.reason ?? 'not found'}`,
+            ),
           };
         },
       });

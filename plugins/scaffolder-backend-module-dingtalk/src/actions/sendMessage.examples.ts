@@ -26,7 +26,12 @@ export const examples: TemplateExample[] = [
         {
           id: 'tell',
           action: 'dingtalk:message:send',
-          input: { groups: ['cid-sre-oncall'], type: 'markdown', title: 'New service', text: '**payments-api** was created' },
+          input: {
+            groups: ['cid-sre-oncall'],
+            type: 'markdown',
+            title: 'New service',
+            text: '**payments-api** was created',
+          },
         },
       ],
     }),

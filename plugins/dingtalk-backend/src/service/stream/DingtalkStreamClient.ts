@@ -46,7 +46,12 @@ export interface StreamFrame {
 const frameSchema = z.object({
   specVersion: z.string().optional(),
   type: z.enum(['SYSTEM', 'EVENT', 'CALLBACK']),
-  headers: z.record(z.coerce.string()).refine(h => typeof h.messageId === 'string' && h.messageId.length > 0, 'headers.messageId is required'),
+  headers: z
+    .record(z.coerce.string())
+    .refine(
+      h => typeof h.messageId === 'string' && h.messageId.length > 0,
+      'headers.messageId is required',
+    ),
   data: z.string().default(''),
 });
 
@@ -70,7 +75,8 @@ export interface DingtalkStreamClientOptions {
   random?: () => number;
 }
 
-const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, ms).unref?.());
+const sleep = (ms: number) =>
+  new Promise<void>(r => setTimeout(r, ms).unref?.());
 
 /**
  * One Stream-mode connection of one DingTalk app, kept open until stop():
@@ -110,7 +116,10 @@ export class DingtalkStreamClient {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     await this.connecting?.catch(() => undefined);
-    const sockets = [...this.inFlight.keys(), ...(this.socket ? [this.socket] : [])];
+    const sockets = [
+      ...this.inFlight.keys(),
+      ...(this.socket ? [this.socket] : []),
+    ];
     this.socket = undefined;
     await Promise.race([
       Promise.allSettled([...this.inFlight.values()].flatMap(s => [...s])),
@@ -128,7 +137,10 @@ export class DingtalkStreamClient {
 
   private scheduleReconnect() {
     if (this.stopped) return;
-    const { initialMs, maxMs } = this.opts.backoff ?? { initialMs: 500, maxMs: 30_000 };
+    const { initialMs, maxMs } = this.opts.backoff ?? {
+      initialMs: 500,
+      maxMs: 30_000,
+    };
     const cap = Math.min(maxMs, initialMs * 2 ** Math.min(this.attempt, 20));
     // "equal jitter": at least half the step, so replicas neither hammer nor align
     const delay = cap / 2 + (this.opts.random ?? Math.random)() * (cap / 2);
@@ -152,10 +164,20 @@ export class DingtalkStreamClient {
       await new Promise<void>((resolve, reject) => {
         ws.once('open', () => resolve());
         ws.once('error', reject);
-        ws.once('unexpected-response', (_req, res) => reject(new Error(`the gateway refused the connection (HTTP ${res.statusCode})`)));
+        ws.once('unexpected-response', (_req, res) =>
+          reject(
+            new Error(
+              `the gateway refused the connection (HTTP ${res.statusCode})`,
+            ),
+          ),
+        );
       });
     } catch (e) {
-      this.opts.logger.warn(`DingTalk stream connection for ${this.opts.clientId} failed: ${(e as Error).message}`);
+      this.opts.logger.warn(
+        `DingTalk stream connection for ${this.opts.clientId} failed: ${
+          (e as Error).message
+        }`,
+      );
       this.scheduleReconnect();
       return;
     }
@@ -166,11 +188,15 @@ export class DingtalkStreamClient {
     this.attempt = 0;
     this.socket = ws;
     if (!this.inFlight.has(ws)) this.inFlight.set(ws, new Set());
-    this.opts.logger.info(`DingTalk stream connected for ${this.opts.clientId}`);
+    this.opts.logger.info(
+      `DingTalk stream connected for ${this.opts.clientId}`,
+    );
     let alive = true;
     const keepAlive = setInterval(() => {
       if (!alive) {
-        this.opts.logger.warn(`DingTalk stream for ${this.opts.clientId} stopped answering pings; reconnecting`);
+        this.opts.logger.warn(
+          `DingTalk stream for ${this.opts.clientId} stopped answering pings; reconnecting`,
+        );
         ws.terminate();
         return;
       }
@@ -184,38 +210,61 @@ export class DingtalkStreamClient {
     ws.on('message', () => {
       alive = true;
     });
-    ws.on('error', e => this.opts.logger.warn(`DingTalk stream error for ${this.opts.clientId}: ${e.message}`));
+    ws.on('error', e =>
+      this.opts.logger.warn(
+        `DingTalk stream error for ${this.opts.clientId}: ${e.message}`,
+      ),
+    );
     ws.on('close', () => {
       clearInterval(keepAlive);
       if (!this.inFlight.get(ws)?.size) this.inFlight.delete(ws);
       if (this.socket !== ws) return; // replaced after a SYSTEM disconnect, or stopped
       this.socket = undefined;
       if (!this.stopped) {
-        this.opts.logger.info(`DingTalk stream for ${this.opts.clientId} closed; reconnecting`);
+        this.opts.logger.info(
+          `DingTalk stream for ${this.opts.clientId} closed; reconnecting`,
+        );
         this.scheduleReconnect();
       }
     });
   }
 
   private async openTicket(): Promise<{ endpoint: string; ticket: string }> {
-    const res = await fetch(`${this.opts.apiBaseUrl.replace(/\/$/, '')}/v1.0/gateway/connections/open`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({
-        clientId: this.opts.clientId,
-        clientSecret: this.opts.clientSecret,
-        subscriptions: [
-          { type: 'EVENT', topic: '*' },
-          { type: 'CALLBACK', topic: CARD_CALLBACK_TOPIC },
-        ],
-        ua: 'backstage-plugin-dingtalk',
-      }),
-      signal: AbortSignal.timeout(15_000),
-    });
+    const res = await fetch(
+      `${this.opts.apiBaseUrl.replace(
+        /\/$/,
+        '',
+      )}/v1.0/gateway/connections/open`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: JSON.stringify({
+          clientId: this.opts.clientId,
+          clientSecret: this.opts.clientSecret,
+          subscriptions: [
+            { type: 'EVENT', topic: '*' },
+            { type: 'CALLBACK', topic: CARD_CALLBACK_TOPIC },
+          ],
+          ua: 'backstage-plugin-dingtalk',
+        }),
+        signal: AbortSignal.timeout(15_000),
+      },
+    );
     const body: any = await res.json().catch(() => undefined);
-    if (!res.ok || typeof body?.endpoint !== 'string' || typeof body?.ticket !== 'string') {
+    if (
+      !res.ok ||
+      typeof body?.endpoint !== 'string' ||
+      typeof body?.ticket !== 'string'
+    ) {
       // DingTalk's error body has code and message, never the secret we sent
-      throw new Error(`no stream ticket (HTTP ${res.status}${body?.code ? ` ${body.code}` : ''}${body?.message ? `: ${body.message}` : ''})`);
+      throw new Error(
+        `no stream ticket (HTTP ${res.status}${
+          body?.code ? ` ${body.code}` : ''
+        }${body?.message ? `: ${body.message}` : ''})`,
+      );
     }
     return { endpoint: body.endpoint, ticket: body.ticket };
   }
@@ -225,7 +274,9 @@ export class DingtalkStreamClient {
     try {
       frame = frameSchema.parse(JSON.parse(raw)) as StreamFrame;
     } catch {
-      this.opts.logger.warn(`Ignored a malformed DingTalk stream frame for ${this.opts.clientId}`);
+      this.opts.logger.warn(
+        `Ignored a malformed DingTalk stream frame for ${this.opts.clientId}`,
+      );
       return;
     }
     if (frame.type === 'SYSTEM') {
@@ -238,13 +289,20 @@ export class DingtalkStreamClient {
   private onSystem(ws: WebSocket, frame: StreamFrame) {
     switch (frame.headers.topic) {
       case 'ping':
-        send(ws, { code: 200, headers: frame.headers, message: 'OK', data: frame.data });
+        send(ws, {
+          code: 200,
+          headers: frame.headers,
+          message: 'OK',
+          data: frame.data,
+        });
         return;
       case 'disconnect':
         // The gateway is about to close this connection (e.g. a deploy) and
         // sends nothing new on it: connect again now, and close this one as
         // soon as the frames it brought are ACKed.
-        this.opts.logger.info(`DingTalk stream for ${this.opts.clientId}: the gateway asked to reconnect`);
+        this.opts.logger.info(
+          `DingTalk stream for ${this.opts.clientId}: the gateway asked to reconnect`,
+        );
         this.draining.add(ws);
         if (this.socket === ws) this.socket = undefined;
         this.attempt = 0;
@@ -252,14 +310,21 @@ export class DingtalkStreamClient {
         if (!this.inFlight.get(ws)?.size) void closeSocket(ws);
         return;
       default:
-        this.opts.logger.debug(`DingTalk stream SYSTEM frame ${frame.headers.topic} for ${this.opts.clientId}`);
+        this.opts.logger.debug(
+          `DingTalk stream SYSTEM frame ${frame.headers.topic} for ${this.opts.clientId}`,
+        );
     }
   }
 
   private onDelivery(ws: WebSocket, frame: StreamFrame) {
     const id = frame.headers.messageId;
     const ack = (data: unknown) =>
-      send(ws, { code: 200, headers: { contentType: 'application/json', messageId: id }, message: 'OK', data: JSON.stringify(data ?? {}) });
+      send(ws, {
+        code: 200,
+        headers: { contentType: 'application/json', messageId: id },
+        message: 'OK',
+        data: JSON.stringify(data ?? {}),
+      });
     if (this.answered.has(id)) {
       ack(this.answered.get(id));
       return;
@@ -278,7 +343,13 @@ export class DingtalkStreamClient {
       },
       e => {
         // not ACKed: the gateway delivers it again
-        this.opts.logger.warn(`DingTalk stream ${frame.type} ${frame.headers.eventType ?? frame.headers.topic ?? ''} for ${this.opts.clientId} failed and was not acknowledged: ${(e as Error).message}`);
+        this.opts.logger.warn(
+          `DingTalk stream ${frame.type} ${
+            frame.headers.eventType ?? frame.headers.topic ?? ''
+          } for ${this.opts.clientId} failed and was not acknowledged: ${
+            (e as Error).message
+          }`,
+        );
       },
     );
     held.add(tracked);
@@ -286,13 +357,15 @@ export class DingtalkStreamClient {
       if (this.processing.get(id) === run) this.processing.delete(id);
       held.delete(tracked);
       if (held.size === 0 && this.draining.has(ws)) void closeSocket(ws);
-      if (held.size === 0 && ws.readyState !== WebSocket.OPEN) this.inFlight.delete(ws);
+      if (held.size === 0 && ws.readyState !== WebSocket.OPEN)
+        this.inFlight.delete(ws);
     });
   }
 
   private remember(id: string, data: unknown) {
     this.answered.set(id, data);
-    if (this.answered.size > 1000) this.answered.delete(this.answered.keys().next().value as string);
+    if (this.answered.size > 1000)
+      this.answered.delete(this.answered.keys().next().value as string);
   }
 }
 

@@ -21,15 +21,25 @@ import type { StoredIntegration } from '../../database/IntegrationsStore';
 import { handleCardAction, parseCardCallback } from '../callbackRouter';
 import type { EventProcessor } from '../EventProcessor';
 import type { IntegrationRegistry } from '../IntegrationRegistry';
-import { CARD_CALLBACK_TOPIC, DingtalkStreamClient, DingtalkStreamClientOptions, StreamFrame } from './DingtalkStreamClient';
+import {
+  CARD_CALLBACK_TOPIC,
+  DingtalkStreamClient,
+  DingtalkStreamClientOptions,
+  StreamFrame,
+} from './DingtalkStreamClient';
 
 /**
  * Routes a Stream-mode frame through the same code as DingTalk's HTTP
  * callbacks: events to the EventProcessor (with the frame's eventId as the
  * de-duplication key), card clicks to handleCardAction.
  */
-export function createStreamFrameRouter(deps: Parameters<typeof handleCardAction>[0] & { events: EventProcessor }) {
-  return async (integrationId: string, frame: StreamFrame): Promise<unknown> => {
+export function createStreamFrameRouter(
+  deps: Parameters<typeof handleCardAction>[0] & { events: EventProcessor },
+) {
+  return async (
+    integrationId: string,
+    frame: StreamFrame,
+  ): Promise<unknown> => {
     const integration = await deps.registry.get(integrationId);
     try {
       if (frame.type === 'EVENT') {
@@ -37,10 +47,17 @@ export function createStreamFrameRouter(deps: Parameters<typeof handleCardAction
           eventId: frame.headers.eventId,
           eventType: frame.headers.eventType,
         });
-        deps.logger.debug?.(`DingTalk stream event ${result.eventType}${result.duplicate ? ' (duplicate)' : ''} for ${integration.id}`);
+        deps.logger.debug?.(
+          `DingTalk stream event ${result.eventType}${
+            result.duplicate ? ' (duplicate)' : ''
+          } for ${integration.id}`,
+        );
         return { status: 'SUCCESS', message: 'OK' };
       }
-      if (frame.type === 'CALLBACK' && frame.headers.topic === CARD_CALLBACK_TOPIC) {
+      if (
+        frame.type === 'CALLBACK' &&
+        frame.headers.topic === CARD_CALLBACK_TOPIC
+      ) {
         const body = parseCardCallback(JSON.parse(frame.data));
         // the SDK's socketCallBackResponse shape: the answer under "response"
         return { response: await handleCardAction(deps, integration.id, body) };
@@ -49,12 +66,18 @@ export function createStreamFrameRouter(deps: Parameters<typeof handleCardAction
       // A frame that can never be processed is ACKed (and logged), or the
       // gateway would re-deliver it forever; anything else stays un-ACKed.
       if (e instanceof SyntaxError || e instanceof InputError) {
-        deps.logger.warn(`Refused a DingTalk stream ${frame.type} frame for ${integration.id}: ${e.message}`);
+        deps.logger.warn(
+          `Refused a DingTalk stream ${frame.type} frame for ${integration.id}: ${e.message}`,
+        );
         return { status: 'SUCCESS', message: 'refused' };
       }
       throw e;
     }
-    deps.logger.info(`DingTalk stream ${frame.type} ${frame.headers.topic ?? ''} for ${integration.id} acknowledged without action`);
+    deps.logger.info(
+      `DingTalk stream ${frame.type} ${frame.headers.topic ?? ''} for ${
+        integration.id
+      } acknowledged without action`,
+    );
     return { status: 'SUCCESS', message: 'OK' };
   };
 }
@@ -78,7 +101,10 @@ export function createStreamFrameRouter(deps: Parameters<typeof handleCardAction
  * connections to match.
  */
 export class StreamManager {
-  private readonly connections = new Map<string, { client: DingtalkStreamClient; version: string }>();
+  private readonly connections = new Map<
+    string,
+    { client: DingtalkStreamClient; version: string }
+  >();
   /** Until when our last successful renewal holds each lease, by our clock. */
   private readonly heldUntil = new Map<string, number>();
   private timer?: NodeJS.Timeout;
@@ -102,7 +128,10 @@ export class StreamManager {
   start(): void {
     this.stopped = false;
     const loop = () => {
-      this.timer = setTimeout(() => void this.kick().finally(() => !this.stopped && loop()), this.deps.leaseTtlMs / 3);
+      this.timer = setTimeout(
+        () => void this.kick().finally(() => !this.stopped && loop()),
+        this.deps.leaseTtlMs / 3,
+      );
       this.timer.unref?.();
     };
     void this.kick();
@@ -113,7 +142,11 @@ export class StreamManager {
   kick(): Promise<void> {
     this.queue = this.queue
       .then(() => (this.stopped ? undefined : this.sync()))
-      .catch(e => this.deps.logger.warn(`DingTalk stream leases could not be synced: ${e}`));
+      .catch(e =>
+        this.deps.logger.warn(
+          `DingTalk stream leases could not be synced: ${e}`,
+        ),
+      );
     return this.queue;
   }
 
@@ -126,11 +159,15 @@ export class StreamManager {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.queue;
-    await Promise.all([...this.connections.keys()].map(id => this.close(id, true)));
+    await Promise.all(
+      [...this.connections.keys()].map(id => this.close(id, true)),
+    );
   }
 
   private async sync() {
-    const wanted = (await this.deps.registry.list()).filter(i => i.transport === 'stream');
+    const wanted = (await this.deps.registry.list()).filter(
+      i => i.transport === 'stream',
+    );
     const ids = new Set(wanted.map(i => i.id));
     for (const id of [...this.connections.keys()]) {
       if (!ids.has(id)) await this.close(id, true);
@@ -138,7 +175,9 @@ export class StreamManager {
     for (const integration of wanted) {
       if (await this.lease(integration.id)) await this.open(integration);
       else if (this.connections.has(integration.id)) {
-        this.deps.logger.info(`DingTalk stream lease of ${integration.id} lost; closing this replica's connection`);
+        this.deps.logger.info(
+          `DingTalk stream lease of ${integration.id} lost; closing this replica's connection`,
+        );
         await this.close(integration.id, false);
       }
     }
@@ -147,7 +186,12 @@ export class StreamManager {
   private async lease(id: string): Promise<boolean> {
     const now = Date.now();
     try {
-      const held = await this.deps.leases.acquire(id, this.deps.instanceId, this.deps.leaseTtlMs, now);
+      const held = await this.deps.leases.acquire(
+        id,
+        this.deps.instanceId,
+        this.deps.leaseTtlMs,
+        now,
+      );
       if (held) this.heldUntil.set(id, now + this.deps.leaseTtlMs);
       else this.heldUntil.delete(id);
       return held;
@@ -155,7 +199,9 @@ export class StreamManager {
       // The database is unreachable: keep the connection only while our
       // last renewal surely still holds, with a quarter of the lease as
       // margin for clock skew between replicas.
-      this.deps.logger.warn(`DingTalk stream lease of ${id} could not be renewed: ${e}`);
+      this.deps.logger.warn(
+        `DingTalk stream lease of ${id} could not be renewed: ${e}`,
+      );
       return (this.heldUntil.get(id) ?? 0) - this.deps.leaseTtlMs / 4 > now;
     }
   }
@@ -176,7 +222,9 @@ export class StreamManager {
     });
     this.connections.set(i.id, { client, version });
     client.start();
-    this.deps.logger.info(`This replica holds the DingTalk stream connection of ${i.id}`);
+    this.deps.logger.info(
+      `This replica holds the DingTalk stream connection of ${i.id}`,
+    );
   }
 
   private async close(id: string, release: boolean) {
@@ -185,7 +233,13 @@ export class StreamManager {
     await current?.client.stop();
     if (release) {
       this.heldUntil.delete(id);
-      await this.deps.leases.release(id, this.deps.instanceId).catch(e => this.deps.logger.warn(`DingTalk stream lease of ${id} not released: ${e}`));
+      await this.deps.leases
+        .release(id, this.deps.instanceId)
+        .catch(e =>
+          this.deps.logger.warn(
+            `DingTalk stream lease of ${id} not released: ${e}`,
+          ),
+        );
     }
   }
 }

@@ -15,11 +15,22 @@
  */
 
 import { ReactNode, useCallback, useEffect, useState } from 'react';
-import { Button, Card, CardContent, Grid, List, ListItem, ListItemText, Tab, Tabs, Typography } from '@material-ui/core';
+import {
+  Button,
+  Card,
+  CardContent,
+  Grid,
+  List,
+  ListItem,
+  ListItemText,
+  Tab,
+  Tabs,
+  Typography,
+} from '@material-ui/core';
 import { Content, Header, Page, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { Route, Routes } from 'react-router-dom';
-import type { DingtalkIntegration } from '@internal/plugin-dingtalk-common';
+import type { DingtalkIntegration } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { dingtalkApiRef } from '../../api/DingtalkApi';
 import { IntegrationForm } from '../IntegrationForm';
 import { DingtalkGroupChatPicker, PickedGroupChat } from '../GroupChatPicker';
@@ -41,10 +52,13 @@ function Integrations() {
   const [created, setCreated] = useState<string>();
   const load = useCallback(
     () =>
-      api.listIntegrations().then(list => {
-        setIntegrations(list);
-        setSelected(s => s ?? list[0]?.id ?? 'new');
-      }, e => setError(e.message)),
+      api.listIntegrations().then(
+        list => {
+          setIntegrations(list);
+          setSelected(s => s ?? list[0]?.id ?? 'new');
+        },
+        e => setError(e.message),
+      ),
     [api],
   );
   useEffect(() => {
@@ -61,12 +75,30 @@ function Integrations() {
             <Typography variant="h6">Integrations</Typography>
             <List dense>
               {integrations.map(i => (
-                <ListItem key={i.id} button selected={i.id === selected} onClick={() => { setSelected(i.id); setTab(0); setCreated(undefined); }}>
-                  <ListItemText primary={i.name} secondary={`${i.edition}${i.source === 'config' ? ' · app-config' : ''}`} />
+                <ListItem
+                  key={i.id}
+                  button
+                  selected={i.id === selected}
+                  onClick={() => {
+                    setSelected(i.id);
+                    setTab(0);
+                    setCreated(undefined);
+                  }}
+                >
+                  <ListItemText
+                    primary={i.name}
+                    secondary={`${i.edition}${
+                      i.source === 'config' ? ' · app-config' : ''
+                    }`}
+                  />
                 </ListItem>
               ))}
             </List>
-            <Button variant="outlined" color="primary" onClick={() => setSelected('new')}>
+            <Button
+              variant="outlined"
+              color="primary"
+              onClick={() => setSelected('new')}
+            >
               Add integration
             </Button>
           </CardContent>
@@ -84,7 +116,8 @@ function Integrations() {
               <>
                 <Typography variant="h5">New DingTalk integration</Typography>
                 <Typography variant="body2" paragraph>
-                  Create an enterprise-internal app in the DingTalk developer console, then copy its values here in this order.
+                  Create an enterprise-internal app in the DingTalk developer
+                  console, then copy its values here in this order.
                 </Typography>
                 <IntegrationForm
                   onSaved={i => {
@@ -99,7 +132,11 @@ function Integrations() {
             ) : (
               <>
                 <Typography variant="h5">{current.name}</Typography>
-                <Tabs value={tab} onChange={(_, v) => setTab(v)} indicatorColor="primary">
+                <Tabs
+                  value={tab}
+                  onChange={(_, v) => setTab(v)}
+                  indicatorColor="primary"
+                >
                   {TABS.map(t => (
                     <Tab key={t} label={t} />
                   ))}
@@ -114,7 +151,12 @@ function Integrations() {
                     />
                   )}
                   {tab === 1 && (
-                    <DingtalkGroupChatPicker integrationId={current.id} value={picked} onChange={setPicked} label="Group chats with the Cool App installed" />
+                    <DingtalkGroupChatPicker
+                      integrationId={current.id}
+                      value={picked}
+                      onChange={setPicked}
+                      label="Group chats with the Cool App installed"
+                    />
                   )}
                   {tab === 2 && <RecordsView integrationId={current.id} />}
                   {tab === 3 && <UsageView integrationId={current.id} />}
@@ -140,7 +182,10 @@ export function DingtalkPage(props: { legacyHeader?: boolean }) {
   if (!props.legacyHeader) return <Content>{content}</Content>;
   return (
     <Page themeId="tool">
-      <Header title="DingTalk" subtitle="Receive and answer alerts in DingTalk" />
+      <Header
+        title="DingTalk"
+        subtitle="Receive and answer alerts in DingTalk"
+      />
       <Content>{content}</Content>
     </Page>
   );

@@ -15,10 +15,23 @@
  */
 
 import { useEffect, useRef, useState } from 'react';
-import { Button, Chip, CircularProgress, List, ListItem, ListItemText, MenuItem, TextField, Typography } from '@material-ui/core';
+import {
+  Button,
+  Chip,
+  CircularProgress,
+  List,
+  ListItem,
+  ListItemText,
+  MenuItem,
+  TextField,
+  Typography,
+} from '@material-ui/core';
 import { useApi } from '@backstage/core-plugin-api';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { DingtalkGroupChat, DingtalkIntegration } from '@internal/plugin-dingtalk-common';
+import type {
+  DingtalkGroupChat,
+  DingtalkIntegration,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { dingtalkApiRef } from '../../api/DingtalkApi';
 
 /** A picked group chat. @public */
@@ -95,14 +108,30 @@ export function DingtalkGroupChatPicker(props: DingtalkGroupChatPickerProps) {
     };
   }, [api, integrationId, q, reload]);
 
-  const virtualizer = useVirtualizer({ count: items.length, getScrollElement: () => parentRef.current, estimateSize: () => 48, overscan: 8 });
-  const picked = new Set(props.value.map(v => `${v.integrationId}/${v.openConversationId}`));
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => 48,
+    overscan: 8,
+  });
+  const picked = new Set(
+    props.value.map(v => `${v.integrationId}/${v.openConversationId}`),
+  );
   const toggle = (g: DingtalkGroupChat) => {
     const key = `${g.integrationId}/${g.openConversationId}`;
     props.onChange(
       picked.has(key)
-        ? props.value.filter(v => `${v.integrationId}/${v.openConversationId}` !== key)
-        : [...props.value, { integrationId: g.integrationId, openConversationId: g.openConversationId, title: g.title }],
+        ? props.value.filter(
+            v => `${v.integrationId}/${v.openConversationId}` !== key,
+          )
+        : [
+            ...props.value,
+            {
+              integrationId: g.integrationId,
+              openConversationId: g.openConversationId,
+              title: g.title,
+            },
+          ],
     );
   };
   const refresh = async () => {
@@ -118,15 +147,31 @@ export function DingtalkGroupChatPicker(props: DingtalkGroupChatPickerProps) {
 
   return (
     <div data-testid="dingtalk-group-chat-picker">
-      <Typography variant="subtitle2">{props.label ?? 'DingTalk group chats'}</Typography>
-      <div style={{ display: 'flex', flexWrap: 'wrap', gap: 4, margin: '4px 0' }}>
+      <Typography variant="subtitle2">
+        {props.label ?? 'DingTalk group chats'}
+      </Typography>
+      <div
+        style={{ display: 'flex', flexWrap: 'wrap', gap: 4, margin: '4px 0' }}
+      >
         {props.value.map(v => (
-          <Chip key={`${v.integrationId}/${v.openConversationId}`} label={v.title} onDelete={() => props.onChange(props.value.filter(x => x !== v))} />
+          <Chip
+            key={`${v.integrationId}/${v.openConversationId}`}
+            label={v.title}
+            onDelete={() => props.onChange(props.value.filter(x => x !== v))}
+          />
         ))}
       </div>
       <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
         {!props.integrationId && integrations.length > 1 && (
-          <TextField id="groupchatpicker-f1" select size="small" variant="outlined" label="Integration" value={integrationId} onChange={e => setIntegrationId(e.target.value as string)}>
+          <TextField
+            id="groupchatpicker-f1"
+            select
+            size="small"
+            variant="outlined"
+            label="Integration"
+            value={integrationId}
+            onChange={e => setIntegrationId(e.target.value as string)}
+          >
             {integrations.map(i => (
               <MenuItem key={i.id} value={i.id}>
                 {i.name}
@@ -134,11 +179,21 @@ export function DingtalkGroupChatPicker(props: DingtalkGroupChatPickerProps) {
             ))}
           </TextField>
         )}
-        <TextField id="groupchatpicker-f2" size="small" variant="outlined" label="Search group chats" value={q} onChange={e => setQ(e.target.value)} inputProps={{ 'aria-label': 'Search group chats' }} />
+        <TextField
+          id="groupchatpicker-f2"
+          size="small"
+          variant="outlined"
+          label="Search group chats"
+          value={q}
+          onChange={e => setQ(e.target.value)}
+          inputProps={{ 'aria-label': 'Search group chats' }}
+        />
         <Button onClick={refresh} disabled={!integrationId}>
           Refresh
         </Button>
-        {loading && <CircularProgress size={20} aria-label="Loading group chats" />}
+        {loading && (
+          <CircularProgress size={20} aria-label="Loading group chats" />
+        )}
       </div>
       {error && (
         <Typography color="error" role="alert">
@@ -148,7 +203,9 @@ export function DingtalkGroupChatPicker(props: DingtalkGroupChatPickerProps) {
       {!loading && !error && integrationId && items.length === 0 && (
         <div role="note">
           <Typography variant="body2">
-            {q ? `No group chat matches "${q}".` : 'No group chats yet: the list shows the groups where your DingTalk Cool App is installed.'}
+            {q
+              ? `No group chat matches "${q}".`
+              : 'No group chats yet: the list shows the groups where your DingTalk Cool App is installed.'}
           </Typography>
           {!q && (
             <ol>
@@ -161,27 +218,60 @@ export function DingtalkGroupChatPicker(props: DingtalkGroupChatPickerProps) {
           )}
         </div>
       )}
-      {!integrationId && !error && integrations.length === 0 && <Typography variant="body2">Add a DingTalk integration first.</Typography>}
-      <div ref={parentRef} style={{ maxHeight: 240, overflow: 'auto', display: items.length ? 'block' : 'none' }}>
-        <List dense style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {(virtualizer.getVirtualItems().length ? virtualizer.getVirtualItems() : items.slice(0, 20).map((_, index) => ({ index, start: index * 48, key: index }))).map(row => {
+      {!integrationId && !error && integrations.length === 0 && (
+        <Typography variant="body2">
+          Add a DingTalk integration first.
+        </Typography>
+      )}
+      <div
+        ref={parentRef}
+        style={{
+          maxHeight: 240,
+          overflow: 'auto',
+          display: items.length ? 'block' : 'none',
+        }}
+      >
+        <List
+          dense
+          style={{ height: virtualizer.getTotalSize(), position: 'relative' }}
+        >
+          {(virtualizer.getVirtualItems().length
+            ? virtualizer.getVirtualItems()
+            : items
+                .slice(0, 20)
+                .map((_, index) => ({ index, start: index * 48, key: index }))
+          ).map(row => {
             const g = items[row.index];
-            const selected = picked.has(`${g.integrationId}/${g.openConversationId}`);
+            const selected = picked.has(
+              `${g.integrationId}/${g.openConversationId}`,
+            );
             return (
               <ListItem
                 key={g.openConversationId}
                 button
                 selected={selected}
                 onClick={() => toggle(g)}
-                style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: 48, transform: `translateY(${row.start}px)` }}
+                style={{
+                  position: 'absolute',
+                  top: 0,
+                  left: 0,
+                  width: '100%',
+                  height: 48,
+                  transform: `translateY(${row.start}px)`,
+                }}
               >
-                <ListItemText primary={g.title} secondary={selected ? 'Selected' : undefined} />
+                <ListItemText
+                  primary={g.title}
+                  secondary={selected ? 'Selected' : undefined}
+                />
               </ListItem>
             );
           })}
         </List>
       </div>
-      {total !== undefined && total > items.length && <Typography variant="caption">{`Showing ${items.length} of ${total}: type to narrow down`}</Typography>}
+      {total !== undefined && total > items.length && (
+        <Typography variant="caption">{`Showing ${items.length} of ${total}: type to narrow down`}</Typography>
+      )}
     </div>
   );
 }

@@ -15,12 +15,21 @@
  */
 
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
-import { DingtalkGroupChatPicker, PickedGroupChat } from './DingtalkGroupChatPicker';
+import {
+  DingtalkGroupChatPicker,
+  PickedGroupChat,
+} from './DingtalkGroupChatPicker';
 
 /** The picker in a scaffolder form: the value is a list of openConversationIds. */
-export function GroupChatPickerField(props: FieldExtensionComponentProps<string[], { integrationId?: string }>) {
+export function GroupChatPickerField(
+  props: FieldExtensionComponentProps<string[], { integrationId?: string }>,
+) {
   const ids = props.formData ?? [];
-  const value: PickedGroupChat[] = ids.map(id => ({ integrationId: props.uiSchema?.['ui:options']?.integrationId ?? '', openConversationId: id, title: id }));
+  const value: PickedGroupChat[] = ids.map(id => ({
+    integrationId: props.uiSchema?.['ui:options']?.integrationId ?? '',
+    openConversationId: id,
+    title: id,
+  }));
   return (
     <DingtalkGroupChatPicker
       label={props.schema?.title ?? 'DingTalk group chats'}

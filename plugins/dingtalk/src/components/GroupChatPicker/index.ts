@@ -1,2 +1,8 @@
-export { DingtalkGroupChatPicker, EMPTY_STATE_STEPS } from './DingtalkGroupChatPicker';
-export type { DingtalkGroupChatPickerProps, PickedGroupChat } from './DingtalkGroupChatPicker';
+export {
+  DingtalkGroupChatPicker,
+  EMPTY_STATE_STEPS,
+} from './DingtalkGroupChatPicker';
+export type {
+  DingtalkGroupChatPickerProps,
+  PickedGroupChat,
+} from './DingtalkGroupChatPicker';

@@ -31,7 +31,7 @@ import {
   DingtalkIntegration,
   integrationCreateSchema,
   integrationUpdateSchema,
-} from '@internal/plugin-dingtalk-common';
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { dingtalkApiRef } from '../../api/DingtalkApi';
 
 type Values = Record<string, string>;
@@ -39,23 +39,92 @@ type Values = Record<string, string>;
 const SECRETS = ['clientSecret', 'aesKey', 'token'] as const;
 
 /** In the order of the DingTalk developer console's steps. */
-const FIELDS: Array<{ key: string; label: string; hint: string; secret?: boolean; section?: string }> = [
-  { key: 'name', label: 'Name', hint: 'How this DingTalk app is called in Backstage' },
-  { key: 'corpId', label: 'CorpId', hint: 'Console: avatar menu (top right) → CorpId', section: '1. Organisation' },
-  { key: 'agentId', label: 'AgentId', hint: 'App → Credentials and Basic Information', section: '2. App credentials' },
-  { key: 'clientId', label: 'Client ID', hint: 'App → Credentials and Basic Information (AppKey)' },
-  { key: 'clientSecret', label: 'Client Secret', hint: 'App → Credentials and Basic Information (AppSecret)', secret: true },
-  { key: 'aesKey', label: 'aes_key', hint: 'Development Configuration → Events and Callbacks → Encryption aes_key', secret: true, section: '3. Event subscription' },
-  { key: 'token', label: 'Signature Token', hint: 'Development Configuration → Events and Callbacks → Signature Token', secret: true },
-  { key: 'warRoom.templateId', label: 'Template ID', hint: 'Open Capability → Scene Group → group template (optional, for war rooms)', section: '4. War room (optional)' },
-  { key: 'warRoom.botId', label: 'Bot ID', hint: 'Open Capability → Scene Group → group bot (not the app bot)' },
+const FIELDS: Array<{
+  key: string;
+  label: string;
+  hint: string;
+  secret?: boolean;
+  section?: string;
+}> = [
+  {
+    key: 'name',
+    label: 'Name',
+    hint: 'How this DingTalk app is called in Backstage',
+  },
+  {
+    key: 'corpId',
+    label: 'CorpId',
+    hint: 'Console: avatar menu (top right) → CorpId',
+    section: '1. Organisation',
+  },
+  {
+    key: 'agentId',
+    label: 'AgentId',
+    hint: 'App → Credentials and Basic Information',
+    section: '2. App credentials',
+  },
+  {
+    key: 'clientId',
+    label: 'Client ID',
+    hint: 'App → Credentials and Basic Information (AppKey)',
+  },
+  {
+    key: 'clientSecret',
+    label: 'Client Secret',
+    hint: 'App → Credentials and Basic Information (AppSecret)',
+    secret: true,
+  },
+  {
+    key: 'aesKey',
+    label: 'aes_key',
+    hint: 'Development Configuration → Events and Callbacks → Encryption aes_key',
+    secret: true,
+    section: '3. Event subscription',
+  },
+  {
+    key: 'token',
+    label: 'Signature Token',
+    hint: 'Development Configuration → Events and Callbacks → Signature Token',
+    secret: true,
+  },
+  {
+    key: 'warRoom.templateId',
+    label: 'Template ID',
+    hint: 'Open Capability → Scene Group → group template (optional, for war rooms)',
+    section: '4. War room (optional)',
+  },
+  {
+    key: 'warRoom.botId',
+    label: 'Bot ID',
+    hint: 'Open Capability → Scene Group → group bot (not the app bot)',
+  },
 ];
 
-const URL_HINTS: Array<{ key: keyof DingtalkIntegration['urls']; label: string; hint: string }> = [
-  { key: 'eventSubscriptionUrl', label: 'Event Subscription Request URL', hint: 'Development Configuration → Event Subscription → Request URL (HTTP push)' },
-  { key: 'coolAppWebUrl', label: 'Cool App Web URL', hint: 'Cool App → Functional design → Group Quick Access, desktop and mobile address' },
-  { key: 'homepageUrl', label: 'Application Homepage URL', hint: 'Application Capability → Web Application → Application Homepage URL' },
-  { key: 'pcHomepageUrl', label: 'PC Homepage URL', hint: 'Application Capability → Web Application → PC Homepage URL' },
+const URL_HINTS: Array<{
+  key: keyof DingtalkIntegration['urls'];
+  label: string;
+  hint: string;
+}> = [
+  {
+    key: 'eventSubscriptionUrl',
+    label: 'Event Subscription Request URL',
+    hint: 'Development Configuration → Event Subscription → Request URL (HTTP push)',
+  },
+  {
+    key: 'coolAppWebUrl',
+    label: 'Cool App Web URL',
+    hint: 'Cool App → Functional design → Group Quick Access, desktop and mobile address',
+  },
+  {
+    key: 'homepageUrl',
+    label: 'Application Homepage URL',
+    hint: 'Application Capability → Web Application → Application Homepage URL',
+  },
+  {
+    key: 'pcHomepageUrl',
+    label: 'PC Homepage URL',
+    hint: 'Application Capability → Web Application → PC Homepage URL',
+  },
 ];
 
 function toBody(values: Values, editing: boolean) {
@@ -67,8 +136,12 @@ function toBody(values: Values, editing: boolean) {
     if (v !== '') body[k] = v.trim();
   }
   body.warRoom = {
-    ...(values['warRoom.templateId'] ? { templateId: values['warRoom.templateId'].trim() } : {}),
-    ...(values['warRoom.botId'] ? { botId: values['warRoom.botId'].trim() } : {}),
+    ...(values['warRoom.templateId']
+      ? { templateId: values['warRoom.templateId'].trim() }
+      : {}),
+    ...(values['warRoom.botId']
+      ? { botId: values['warRoom.botId'].trim() }
+      : {}),
   };
   return body;
 }
@@ -97,9 +170,9 @@ export function IntegrationForm(props: {
     transport: existing?.transport ?? 'http',
   }));
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [status, setStatus] = useState<{ severity: 'error' | 'ok'; message: string } | undefined>(
-    props.notice ? { severity: 'ok', message: props.notice } : undefined,
-  );
+  const [status, setStatus] = useState<
+    { severity: 'error' | 'ok'; message: string } | undefined
+  >(props.notice ? { severity: 'ok', message: props.notice } : undefined);
   const [saved, setSaved] = useState<DingtalkIntegration | undefined>(existing);
   const [busy, setBusy] = useState(false);
 
@@ -121,7 +194,10 @@ export function IntegrationForm(props: {
     setValues(next);
     // inline validation of the field being typed in
     const found = validate(next);
-    setErrors(e => ({ ...e, [key]: next[key] === '' && !found[key] ? '' : found[key] ?? '' }));
+    setErrors(e => ({
+      ...e,
+      [key]: next[key] === '' && !found[key] ? '' : found[key] ?? '',
+    }));
   };
 
   const save = async () => {
@@ -134,7 +210,9 @@ export function IntegrationForm(props: {
     setBusy(true);
     try {
       const body = toBody(values, !!saved);
-      const result = saved ? await api.updateIntegration(saved.id, body as any) : await api.createIntegration(body as any);
+      const result = saved
+        ? await api.updateIntegration(saved.id, body as any)
+        : await api.createIntegration(body as any);
       setSaved(result);
       // the secrets are gone from the page once saved; the backend keeps them
       setValues(v => ({ ...v, clientSecret: '', aesKey: '', token: '' }));
@@ -152,7 +230,10 @@ export function IntegrationForm(props: {
     setBusy(true);
     try {
       const result = await api.testIntegration(saved.id);
-      setStatus({ severity: result.ok ? 'ok' : 'error', message: result.message });
+      setStatus({
+        severity: result.ok ? 'ok' : 'error',
+        message: result.message,
+      });
     } catch (e) {
       setStatus({ severity: 'error', message: (e as Error).message });
     } finally {
@@ -164,7 +245,9 @@ export function IntegrationForm(props: {
     <Grid container spacing={2} data-testid="integration-form">
       {readOnly && (
         <Grid item xs={12}>
-          <Typography variant="body2">This integration is declared in app-config and is read-only here.</Typography>
+          <Typography variant="body2">
+            This integration is declared in app-config and is read-only here.
+          </Typography>
         </Grid>
       )}
       {FIELDS.map(f => (
@@ -184,32 +267,70 @@ export function IntegrationForm(props: {
             autoComplete="off"
             disabled={readOnly}
             value={values[f.key]}
-            placeholder={f.secret && saved?.secrets[f.key as (typeof SECRETS)[number]] ? 'Set (type to replace)' : undefined}
+            placeholder={
+              f.secret && saved?.secrets[f.key as (typeof SECRETS)[number]]
+                ? 'Set (type to replace)'
+                : undefined
+            }
             InputLabelProps={f.secret && saved ? { shrink: true } : undefined}
             onChange={e => change(f.key, e.target.value)}
             error={!!errors[f.key]}
-            helperText={errors[f.key] || (f.secret && saved?.secrets[f.key as (typeof SECRETS)[number]] ? `Set · ${f.hint}` : f.hint)}
+            helperText={
+              errors[f.key] ||
+              (f.secret && saved?.secrets[f.key as (typeof SECRETS)[number]]
+                ? `Set · ${f.hint}`
+                : f.hint)
+            }
           />
         </Grid>
       ))}
       <Grid item xs={12} md={6}>
-        <TextField select fullWidth variant="outlined" size="small" id="dingtalk-edition" label="Edition" disabled={readOnly} value={values.edition} onChange={e => change('edition', e.target.value as string)} helperText="Sets the QPS limit and the monthly API quota">
+        <TextField
+          select
+          fullWidth
+          variant="outlined"
+          size="small"
+          id="dingtalk-edition"
+          label="Edition"
+          disabled={readOnly}
+          value={values.edition}
+          onChange={e => change('edition', e.target.value as string)}
+          helperText="Sets the QPS limit and the monthly API quota"
+        >
           {Object.entries(DINGTALK_EDITIONS).map(([k, e]) => (
             <MenuItem key={k} value={k}>
-              {`${e.title} — ${e.monthlyQuota.toLocaleString()} calls/month, ${e.qps} QPS`}
+              {`${e.title} — ${e.monthlyQuota.toLocaleString()} calls/month, ${
+                e.qps
+              } QPS`}
             </MenuItem>
           ))}
         </TextField>
       </Grid>
       <Grid item xs={12} md={6}>
-        <TextField select fullWidth variant="outlined" size="small" id="dingtalk-transport" label="Event transport" disabled={readOnly} value={values.transport} onChange={e => change('transport', e.target.value as string)} helperText="HTTP push needs a public URL; Stream mode does not">
+        <TextField
+          select
+          fullWidth
+          variant="outlined"
+          size="small"
+          id="dingtalk-transport"
+          label="Event transport"
+          disabled={readOnly}
+          value={values.transport}
+          onChange={e => change('transport', e.target.value as string)}
+          helperText="HTTP push needs a public URL; Stream mode does not"
+        >
           <MenuItem value="http">HTTP push</MenuItem>
           <MenuItem value="stream">Stream mode</MenuItem>
         </TextField>
       </Grid>
       <Grid item xs={12}>
         {!readOnly && (
-          <Button variant="contained" color="primary" onClick={save} disabled={busy}>
+          <Button
+            variant="contained"
+            color="primary"
+            onClick={save}
+            disabled={busy}
+          >
             Save
           </Button>
         )}{' '}
@@ -217,19 +338,46 @@ export function IntegrationForm(props: {
           Test credentials
         </Button>{' '}
         {status && (
-          <Typography component="span" role="status" color={status.severity === 'error' ? 'error' : 'primary'}>
+          <Typography
+            component="span"
+            role="status"
+            color={status.severity === 'error' ? 'error' : 'primary'}
+          >
             {status.message}
           </Typography>
         )}
       </Grid>
       {saved && (
         <Grid item xs={12}>
-          <Typography variant="h6">Paste into the DingTalk developer console</Typography>
+          <Typography variant="h6">
+            Paste into the DingTalk developer console
+          </Typography>
           {URL_HINTS.map(u => (
-            <div key={u.key} style={{ display: 'flex', alignItems: 'center', gap: 8, margin: '8px 0' }}>
-              <TextField fullWidth size="small" variant="outlined" label={u.label} value={saved.urls[u.key]} helperText={u.hint} InputProps={{ readOnly: true }} />
+            <div
+              key={u.key}
+              style={{
+                display: 'flex',
+                alignItems: 'center',
+                gap: 8,
+                margin: '8px 0',
+              }}
+            >
+              <TextField
+                fullWidth
+                size="small"
+                variant="outlined"
+                label={u.label}
+                value={saved.urls[u.key]}
+                helperText={u.hint}
+                InputProps={{ readOnly: true }}
+              />
               <Tooltip title={`Copy ${u.label}`}>
-                <IconButton aria-label={`Copy ${u.label}`} onClick={() => navigator.clipboard?.writeText(saved.urls[u.key])}>
+                <IconButton
+                  aria-label={`Copy ${u.label}`}
+                  onClick={() =>
+                    navigator.clipboard?.writeText(saved.urls[u.key])
+                  }
+                >
                   <FileCopyIcon />
                 </IconButton>
               </Tooltip>

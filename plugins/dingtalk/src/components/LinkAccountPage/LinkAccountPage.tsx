@@ -28,7 +28,12 @@ export function LinkAccountPage() {
   const confirm = async () => {
     try {
       const link = await api.confirmLink(ticket);
-      setResult({ ok: true, message: `Linked: DingTalk user ${link.name ?? link.dingtalkUserId} is now ${link.userEntityRef}. Go back to DingTalk.` });
+      setResult({
+        ok: true,
+        message: `Linked: DingTalk user ${
+          link.name ?? link.dingtalkUserId
+        } is now ${link.userEntityRef}. Go back to DingTalk.`,
+      });
     } catch (e) {
       setResult({ ok: false, message: (e as Error).message });
     }
@@ -36,12 +41,27 @@ export function LinkAccountPage() {
   return (
     <div data-testid="link-account-page">
       <Typography variant="h5">Link your DingTalk account</Typography>
-      <Typography variant="body1">{`Integration: ${params.get('integration') ?? ''}`}</Typography>
-      {!ticket && <Typography color="error">This link is incomplete: open the app from DingTalk again.</Typography>}
-      <Button variant="contained" color="primary" disabled={!ticket || result?.ok} onClick={confirm}>
+      <Typography variant="body1">{`Integration: ${
+        params.get('integration') ?? ''
+      }`}</Typography>
+      {!ticket && (
+        <Typography color="error">
+          This link is incomplete: open the app from DingTalk again.
+        </Typography>
+      )}
+      <Button
+        variant="contained"
+        color="primary"
+        disabled={!ticket || result?.ok}
+        onClick={confirm}
+      >
         Link my account
       </Button>
-      {result && <Typography color={result.ok ? 'primary' : 'error'} role="status">{result.message}</Typography>}
+      {result && (
+        <Typography color={result.ok ? 'primary' : 'error'} role="status">
+          {result.message}
+        </Typography>
+      )}
     </div>
   );
 }

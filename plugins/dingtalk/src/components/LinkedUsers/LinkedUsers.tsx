@@ -15,9 +15,19 @@
  */
 
 import { useCallback, useEffect, useState } from 'react';
-import { Button, MenuItem, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from '@material-ui/core';
+import {
+  Button,
+  MenuItem,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  TextField,
+  Typography,
+} from '@material-ui/core';
 import { useApi } from '@backstage/core-plugin-api';
-import type { DingtalkAccountLink } from '@internal/plugin-dingtalk-common';
+import type { DingtalkAccountLink } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { dingtalkApiRef, LinkedUserRow } from '../../api/DingtalkApi';
 
 /** All / linked / unlinked Backstage users of an integration, with unlink and one-click link by mobile. @public */
@@ -28,7 +38,17 @@ export function LinkedUsers(props: { integrationId: string }) {
   const [rows, setRows] = useState<LinkedUserRow[]>([]);
   const [message, setMessage] = useState<string>();
   const load = useCallback(
-    () => api.listLinks({ integrationId: props.integrationId, filter, q: q || undefined }).then(r => setRows(r.items), e => setMessage(e.message)),
+    () =>
+      api
+        .listLinks({
+          integrationId: props.integrationId,
+          filter,
+          q: q || undefined,
+        })
+        .then(
+          r => setRows(r.items),
+          e => setMessage(e.message),
+        ),
     [api, props.integrationId, filter, q],
   );
   useEffect(() => {
@@ -38,7 +58,9 @@ export function LinkedUsers(props: { integrationId: string }) {
   const linkAll = async () => {
     try {
       const r = await api.linkAllByMobile(props.integrationId);
-      setMessage(`Linked ${r.linked.length}; not found in DingTalk: ${r.notFound.length}; skipped (already linked or no mobile): ${r.skipped.length}`);
+      setMessage(
+        `Linked ${r.linked.length}; not found in DingTalk: ${r.notFound.length}; skipped (already linked or no mobile): ${r.skipped.length}`,
+      );
       await load();
     } catch (e) {
       setMessage((e as Error).message);
@@ -47,12 +69,27 @@ export function LinkedUsers(props: { integrationId: string }) {
   return (
     <div data-testid="linked-users">
       <div style={{ display: 'flex', gap: 8, marginBottom: 8 }}>
-        <TextField id="linkedusers-f1" select size="small" variant="outlined" label="Show" value={filter} onChange={e => setFilter(e.target.value as any)}>
+        <TextField
+          id="linkedusers-f1"
+          select
+          size="small"
+          variant="outlined"
+          label="Show"
+          value={filter}
+          onChange={e => setFilter(e.target.value as any)}
+        >
           <MenuItem value="all">All</MenuItem>
           <MenuItem value="linked">Linked</MenuItem>
           <MenuItem value="unlinked">Unlinked</MenuItem>
         </TextField>
-        <TextField id="linkedusers-f2" size="small" variant="outlined" label="Search users" value={q} onChange={e => setQ(e.target.value)} />
+        <TextField
+          id="linkedusers-f2"
+          size="small"
+          variant="outlined"
+          label="Search users"
+          value={q}
+          onChange={e => setQ(e.target.value)}
+        />
         <Button variant="outlined" onClick={linkAll}>
           Link everyone by mobile
         </Button>
@@ -69,11 +106,22 @@ export function LinkedUsers(props: { integrationId: string }) {
         <TableBody>
           {rows.map(r => (
             <TableRow key={r.userEntityRef}>
-              <TableCell>{r.displayName ? `${r.displayName} (${r.userEntityRef})` : r.userEntityRef}</TableCell>
+              <TableCell>
+                {r.displayName
+                  ? `${r.displayName} (${r.userEntityRef})`
+                  : r.userEntityRef}
+              </TableCell>
               <TableCell>{r.dingtalkUserId ?? 'not linked'}</TableCell>
               <TableCell>
                 {r.dingtalkUserId && (
-                  <Button size="small" onClick={() => api.unlink(props.integrationId, r.userEntityRef).then(load, e => setMessage(e.message))}>
+                  <Button
+                    size="small"
+                    onClick={() =>
+                      api
+                        .unlink(props.integrationId, r.userEntityRef)
+                        .then(load, e => setMessage(e.message))
+                    }
+                  >
                     Unlink
                   </Button>
                 )}
@@ -91,7 +139,10 @@ export function AccountLinkCard() {
   const api = useApi(dingtalkApiRef);
   const [links, setLinks] = useState<DingtalkAccountLink[]>();
   const [error, setError] = useState<string>();
-  const load = useCallback(() => api.myLinks().then(setLinks, e => setError(e.message)), [api]);
+  const load = useCallback(
+    () => api.myLinks().then(setLinks, e => setError(e.message)),
+    [api],
+  );
   useEffect(() => {
     load();
   }, [load]);
@@ -99,11 +150,25 @@ export function AccountLinkCard() {
     <div data-testid="account-link-card">
       <Typography variant="h6">Your DingTalk account</Typography>
       {error && <Typography color="error">{error}</Typography>}
-      {links?.length === 0 && <Typography variant="body2">Not linked. Open the app from DingTalk's workbench once and sign in to link it.</Typography>}
+      {links?.length === 0 && (
+        <Typography variant="body2">
+          Not linked. Open the app from DingTalk's workbench once and sign in to
+          link it.
+        </Typography>
+      )}
       {links?.map(l => (
         <Typography key={l.integrationId} variant="body2">
-          {`${l.integrationId}: linked to DingTalk user ${l.name ?? l.dingtalkUserId} `}
-          <Button size="small" onClick={() => api.unlink(l.integrationId, l.userEntityRef).then(load, e => setError(e.message))}>
+          {`${l.integrationId}: linked to DingTalk user ${
+            l.name ?? l.dingtalkUserId
+          } `}
+          <Button
+            size="small"
+            onClick={() =>
+              api
+                .unlink(l.integrationId, l.userEntityRef)
+                .then(load, e => setError(e.message))
+            }
+          >
             Unlink
           </Button>
         </Typography>

@@ -15,12 +15,30 @@
  */
 
 import { useEffect, useState } from 'react';
-import { MenuItem, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from '@material-ui/core';
+import {
+  MenuItem,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  TextField,
+  Typography,
+} from '@material-ui/core';
 import { useApi } from '@backstage/core-plugin-api';
-import type { DeliveryRecord } from '@internal/plugin-dingtalk-common';
+import type { DeliveryRecord } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { dingtalkApiRef } from '../../api/DingtalkApi';
 
-const OUTCOMES = ['', 'sent', 'updated', 'app not linked', 'flow controlled', 'quota exhausted', 'failed', 'aggregated'];
+const OUTCOMES = [
+  '',
+  'sent',
+  'updated',
+  'app not linked',
+  'flow controlled',
+  'quota exhausted',
+  'failed',
+  'aggregated',
+];
 
 /** Operation records of one integration: who was sent what, and the outcome. @public */
 export function RecordsView(props: { integrationId: string }) {
@@ -33,7 +51,13 @@ export function RecordsView(props: { integrationId: string }) {
   useEffect(() => {
     const timer = setTimeout(() => {
       api
-        .listRecords({ integrationId: props.integrationId, outcome: outcome || undefined, user: user || undefined, reference: reference || undefined, limit: 200 })
+        .listRecords({
+          integrationId: props.integrationId,
+          outcome: outcome || undefined,
+          user: user || undefined,
+          reference: reference || undefined,
+          limit: 200,
+        })
         .then(page => {
           setRows(page.items);
           setError(undefined);
@@ -45,15 +69,39 @@ export function RecordsView(props: { integrationId: string }) {
   return (
     <div data-testid="records-view">
       <div style={{ display: 'flex', gap: 8, marginBottom: 8 }}>
-        <TextField id="recordsview-f1" select size="small" variant="outlined" label="Outcome" value={outcome} onChange={e => setOutcome(e.target.value as string)} style={{ minWidth: 180 }}>
+        <TextField
+          id="recordsview-f1"
+          select
+          size="small"
+          variant="outlined"
+          label="Outcome"
+          value={outcome}
+          onChange={e => setOutcome(e.target.value as string)}
+          style={{ minWidth: 180 }}
+        >
           {OUTCOMES.map(o => (
             <MenuItem key={o} value={o}>
               {o || 'any'}
             </MenuItem>
           ))}
         </TextField>
-        <TextField id="recordsview-f2" size="small" variant="outlined" label="User" placeholder="user:default/alice" value={user} onChange={e => setUser(e.target.value)} />
-        <TextField id="recordsview-f3" size="small" variant="outlined" label="Incident" value={reference} onChange={e => setReference(e.target.value)} />
+        <TextField
+          id="recordsview-f2"
+          size="small"
+          variant="outlined"
+          label="User"
+          placeholder="user:default/alice"
+          value={user}
+          onChange={e => setUser(e.target.value)}
+        />
+        <TextField
+          id="recordsview-f3"
+          size="small"
+          variant="outlined"
+          label="Incident"
+          value={reference}
+          onChange={e => setReference(e.target.value)}
+        />
       </div>
       {error && <Typography color="error">{error}</Typography>}
       <Table size="small">

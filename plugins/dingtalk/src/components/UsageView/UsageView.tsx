@@ -17,7 +17,7 @@
 import { useEffect, useState } from 'react';
 import { LinearProgress, Typography } from '@material-ui/core';
 import { useApi } from '@backstage/core-plugin-api';
-import type { DingtalkUsage } from '@internal/plugin-dingtalk-common';
+import type { DingtalkUsage } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { dingtalkApiRef } from '../../api/DingtalkApi';
 
 /** Calls this month against the quota, the QPS limit, the forecast, and a daily chart. @public */
@@ -34,18 +34,46 @@ export function UsageView(props: { integrationId: string }) {
   const forecastShare = Math.min(100, (usage.forecast / usage.quota) * 100);
   return (
     <div data-testid="usage-view">
-      <Typography variant="h6">{`${usage.calls.toLocaleString()} of ${usage.quota.toLocaleString()} calls this month (${usage.percentUsed}%)`}</Typography>
-      <LinearProgress variant="determinate" value={Math.min(100, usage.percentUsed)} aria-label="Quota used" />
-      <Typography variant="body2">{`QPS limit: ${usage.qpsLimit} · Forecast for ${usage.month}: ${usage.forecast.toLocaleString()} calls (${Math.round(forecastShare)}% of quota)`}</Typography>
+      <Typography variant="h6">{`${usage.calls.toLocaleString()} of ${usage.quota.toLocaleString()} calls this month (${
+        usage.percentUsed
+      }%)`}</Typography>
+      <LinearProgress
+        variant="determinate"
+        value={Math.min(100, usage.percentUsed)}
+        aria-label="Quota used"
+      />
+      <Typography variant="body2">{`QPS limit: ${
+        usage.qpsLimit
+      } · Forecast for ${
+        usage.month
+      }: ${usage.forecast.toLocaleString()} calls (${Math.round(
+        forecastShare,
+      )}% of quota)`}</Typography>
       {usage.forecast > usage.quota && (
-        <Typography color="error">At this rate the quota runs out before the end of the month: DingTalk then stops delivering messages until the 1st.</Typography>
+        <Typography color="error">
+          At this rate the quota runs out before the end of the month: DingTalk
+          then stops delivering messages until the 1st.
+        </Typography>
       )}
-      <svg role="img" aria-label="Calls per day" width="100%" height="120" viewBox={`0 0 ${Math.max(31, usage.daily.length) * 12} 120`} preserveAspectRatio="none">
+      <svg
+        role="img"
+        aria-label="Calls per day"
+        width="100%"
+        height="120"
+        viewBox={`0 0 ${Math.max(31, usage.daily.length) * 12} 120`}
+        preserveAspectRatio="none"
+      >
         {usage.daily.map((d, i) => {
           const h = (d.calls / max) * 100;
           return (
             <g key={d.date}>
-              <rect x={i * 12 + 1} y={110 - h} width={10} height={h} fill="#1677ff">
+              <rect
+                x={i * 12 + 1}
+                y={110 - h}
+                width={10}
+                height={h}
+                fill="#1677ff"
+              >
                 <title>{`${d.date}: ${d.calls} calls`}</title>
               </rect>
             </g>

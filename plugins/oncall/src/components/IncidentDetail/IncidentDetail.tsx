@@ -15,10 +15,19 @@
  */
 
 import { useCallback, useEffect, useState } from 'react';
-import { Button, Card, CardContent, List, ListItem, ListItemText, TextField, Typography } from '@material-ui/core';
+import {
+  Button,
+  Card,
+  CardContent,
+  List,
+  ListItem,
+  ListItemText,
+  TextField,
+  Typography,
+} from '@material-ui/core';
 import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import type { Incident } from '@internal/plugin-oncall-common';
+import type { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { oncallApiRef } from '../../api/OncallApi';
 
 /** One incident: its state, actions and timeline (every notification and its outcome). @public */
@@ -28,33 +37,73 @@ export function IncidentDetail(props: { id: string }) {
   const [error, setError] = useState<string>();
   const [note, setNote] = useState('');
   const [message, setMessage] = useState<string>();
-  const load = useCallback(() => api.getIncident(props.id).then(setIncident, e => setError(e.message)), [api, props.id]);
+  const load = useCallback(
+    () => api.getIncident(props.id).then(setIncident, e => setError(e.message)),
+    [api, props.id],
+  );
   useEffect(() => {
     load();
     const t = setInterval(load, 5000);
     return () => clearInterval(t);
   }, [load]);
-  const run = (fn: () => Promise<unknown>) => fn().then(() => { setError(undefined); return load(); }, e => setError(e.message));
-  if (!incident) return error ? <Typography color="error">{error}</Typography> : <Progress />;
+  const run = (fn: () => Promise<unknown>) =>
+    fn().then(
+      () => {
+        setError(undefined);
+        return load();
+      },
+      e => setError(e.message),
+    );
+  if (!incident)
+    return error ? (
+      <Typography color="error">{error}</Typography>
+    ) : (
+      <Progress />
+    );
   return (
     <Card data-testid="incident-detail">
       <CardContent>
         <Typography variant="h5">{incident.title}</Typography>
         <Typography variant="subtitle1" data-testid="incident-status">
-          {`${incident.severity} · ${incident.status}${incident.acknowledgedBy ? ` by ${incident.acknowledgedBy}` : ''}${incident.resolvedBy ? ` · resolved by ${incident.resolvedBy}` : ''}`}
+          {`${incident.severity} · ${incident.status}${
+            incident.acknowledgedBy ? ` by ${incident.acknowledgedBy}` : ''
+          }${
+            incident.resolvedBy ? ` · resolved by ${incident.resolvedBy}` : ''
+          }`}
         </Typography>
         <Typography variant="body2">{incident.serviceRef}</Typography>
-        {incident.description && <Typography variant="body1" paragraph>{incident.description}</Typography>}
+        {incident.description && (
+          <Typography variant="body1" paragraph>
+            {incident.description}
+          </Typography>
+        )}
         <div style={{ display: 'flex', gap: 8, margin: '8px 0' }}>
-          {incident.status === 'triggered' && <Button variant="contained" color="primary" onClick={() => run(() => api.act(incident.id, 'acknowledge'))}>Acknowledge</Button>}
-          {incident.status !== 'resolved' && <Button variant="outlined" onClick={() => run(() => api.act(incident.id, 'resolve'))}>Resolve</Button>}
+          {incident.status === 'triggered' && (
+            <Button
+              variant="contained"
+              color="primary"
+              onClick={() => run(() => api.act(incident.id, 'acknowledge'))}
+            >
+              Acknowledge
+            </Button>
+          )}
+          {incident.status !== 'resolved' && (
+            <Button
+              variant="outlined"
+              onClick={() => run(() => api.act(incident.id, 'resolve'))}
+            >
+              Resolve
+            </Button>
+          )}
           {incident.status !== 'resolved' && (
             <Button
               variant="outlined"
               onClick={() =>
                 run(async () => {
                   const room = await api.createWarRoom(incident.id);
-                  setMessage(room.url ? `War room: ${room.url}` : 'War room created');
+                  setMessage(
+                    room.url ? `War room: ${room.url}` : 'War room created',
+                  );
                 })
               }
             >
@@ -62,19 +111,46 @@ export function IncidentDetail(props: { id: string }) {
             </Button>
           )}
         </div>
-        {error && <Typography color="error" role="alert">{error}</Typography>}
+        {error && (
+          <Typography color="error" role="alert">
+            {error}
+          </Typography>
+        )}
         {message && <Typography role="status">{message}</Typography>}
         <div style={{ display: 'flex', gap: 8 }}>
-          <TextField id="incident-comment" size="small" variant="outlined" label="Comment" value={note} onChange={e => setNote(e.target.value)} fullWidth />
-          <Button disabled={!note.trim()} onClick={() => run(async () => { await api.comment(incident.id, note.trim()); setNote(''); })}>
+          <TextField
+            id="incident-comment"
+            size="small"
+            variant="outlined"
+            label="Comment"
+            value={note}
+            onChange={e => setNote(e.target.value)}
+            fullWidth
+          />
+          <Button
+            disabled={!note.trim()}
+            onClick={() =>
+              run(async () => {
+                await api.comment(incident.id, note.trim());
+                setNote('');
+              })
+            }
+          >
             Comment
           </Button>
         </div>
-        <Typography variant="h6" style={{ marginTop: 16 }}>Timeline</Typography>
+        <Typography variant="h6" style={{ marginTop: 16 }}>
+          Timeline
+        </Typography>
         <List dense data-testid="timeline">
           {(incident.timeline ?? []).map(t => (
             <ListItem key={t.id}>
-              <ListItemText primary={t.message} secondary={`${new Date(t.createdAt).toLocaleString()} · ${t.type}${t.actor ? ` · ${t.actor}` : ''}`} />
+              <ListItemText
+                primary={t.message}
+                secondary={`${new Date(t.createdAt).toLocaleString()} · ${
+                  t.type
+                }${t.actor ? ` · ${t.actor}` : ''}`}
+              />
             </ListItem>
           ))}
         </List>

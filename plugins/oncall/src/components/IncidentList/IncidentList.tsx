@@ -15,16 +15,34 @@
  */
 
 import { useCallback, useEffect, useState } from 'react';
-import { Button, Chip, MenuItem, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from '@material-ui/core';
+import {
+  Button,
+  Chip,
+  MenuItem,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  TextField,
+  Typography,
+} from '@material-ui/core';
 import { Link } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import type { Incident } from '@internal/plugin-oncall-common';
+import type { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { oncallApiRef } from '../../api/OncallApi';
 
-const COLORS: Record<string, string> = { critical: '#f5222d', warning: '#fa8c16', info: '#1677ff' };
+const COLORS: Record<string, string> = {
+  critical: '#f5222d',
+  warning: '#fa8c16',
+  info: '#1677ff',
+};
 
 /** Incidents with filters by status, severity and service; acknowledge and resolve in place. @public */
-export function IncidentList(props: { serviceRef?: string; basePath?: string }) {
+export function IncidentList(props: {
+  serviceRef?: string;
+  basePath?: string;
+}) {
   const api = useApi(oncallApiRef);
   const [status, setStatus] = useState('triggered,acknowledged');
   const [severity, setSeverity] = useState('');
@@ -34,43 +52,81 @@ export function IncidentList(props: { serviceRef?: string; basePath?: string }) 
   const [error, setError] = useState<string>();
   const load = useCallback(
     () =>
-      api.listIncidents({ status: status || undefined, severity: severity || undefined, serviceRef: service || undefined, limit: 200 }).then(
-        list => {
-          setItems(list.items);
-          setTotal(list.totalCount);
-          setError(undefined);
-        },
-        e => setError(e.message),
-      ),
+      api
+        .listIncidents({
+          status: status || undefined,
+          severity: severity || undefined,
+          serviceRef: service || undefined,
+          limit: 200,
+        })
+        .then(
+          list => {
+            setItems(list.items);
+            setTotal(list.totalCount);
+            setError(undefined);
+          },
+          e => setError(e.message),
+        ),
     [api, status, severity, service],
   );
   useEffect(() => {
     const t = setTimeout(load, 150);
     return () => clearTimeout(t);
   }, [load]);
-  const act = (id: string, action: 'acknowledge' | 'resolve') => api.act(id, action).then(load, e => setError(e.message));
+  const act = (id: string, action: 'acknowledge' | 'resolve') =>
+    api.act(id, action).then(load, e => setError(e.message));
   const base = props.basePath ?? '/oncall';
   return (
     <div data-testid="incident-list">
       <div style={{ display: 'flex', gap: 8, marginBottom: 8 }}>
-        <TextField id="filter-status" select size="small" variant="outlined" label="Status" value={status} onChange={e => setStatus(e.target.value as string)} style={{ minWidth: 200 }}>
+        <TextField
+          id="filter-status"
+          select
+          size="small"
+          variant="outlined"
+          label="Status"
+          value={status}
+          onChange={e => setStatus(e.target.value as string)}
+          style={{ minWidth: 200 }}
+        >
           <MenuItem value="triggered,acknowledged">Open</MenuItem>
           <MenuItem value="triggered">Triggered</MenuItem>
           <MenuItem value="acknowledged">Acknowledged</MenuItem>
           <MenuItem value="resolved">Resolved</MenuItem>
           <MenuItem value="">All</MenuItem>
         </TextField>
-        <TextField id="filter-severity" select size="small" variant="outlined" label="Severity" value={severity} onChange={e => setSeverity(e.target.value as string)} style={{ minWidth: 140 }}>
+        <TextField
+          id="filter-severity"
+          select
+          size="small"
+          variant="outlined"
+          label="Severity"
+          value={severity}
+          onChange={e => setSeverity(e.target.value as string)}
+          style={{ minWidth: 140 }}
+        >
           <MenuItem value="">Any</MenuItem>
           <MenuItem value="critical">Critical</MenuItem>
           <MenuItem value="warning">Warning</MenuItem>
           <MenuItem value="info">Info</MenuItem>
         </TextField>
         {!props.serviceRef && (
-          <TextField id="filter-service" size="small" variant="outlined" label="Service" placeholder="component:default/checkout-api" value={service} onChange={e => setService(e.target.value)} />
+          <TextField
+            id="filter-service"
+            size="small"
+            variant="outlined"
+            label="Service"
+            placeholder="component:default/checkout-api"
+            value={service}
+            onChange={e => setService(e.target.value)}
+          />
         )}
       </div>
-      {error && <Typography color="error" role="alert">{error}</Typography>}
+      {error && (
+        <Typography color="error" role="alert">
+          {error}
+        </Typography>
+      )}
       <Typography variant="caption">{`${total} incident(s)`}</Typography>
       <Table size="small">
         <TableHead>
@@ -87,13 +143,22 @@ export function IncidentList(props: { serviceRef?: string; basePath?: string }) 
           {items.map(i => (
             <TableRow key={i.id}>
               <TableCell>
-                <Chip size="small" label={i.severity} style={{ background: COLORS[i.severity], color: '#fff' }} />
+                <Chip
+                  size="small"
+                  label={i.severity}
+                  style={{ background: COLORS[i.severity], color: '#fff' }}
+                />
               </TableCell>
               <TableCell>
-                <Link to={`${base}/incidents/${encodeURIComponent(i.id)}`}>{i.title}</Link>
+                <Link to={`${base}/incidents/${encodeURIComponent(i.id)}`}>
+                  {i.title}
+                </Link>
               </TableCell>
               <TableCell>{i.serviceRef}</TableCell>
-              <TableCell>{i.status}{i.acknowledgedBy ? ` by ${i.acknowledgedBy}` : ''}</TableCell>
+              <TableCell>
+                {i.status}
+                {i.acknowledgedBy ? ` by ${i.acknowledgedBy}` : ''}
+              </TableCell>
               <TableCell>{new Date(i.createdAt).toLocaleString()}</TableCell>
               <TableCell>
                 {i.status === 'triggered' && (

@@ -39,8 +39,18 @@ function Home() {
       </Grid>
       <Grid item xs={12}>
         <Typography variant="h5">Escalation rules</Typography>
-        <TextField id="rule-service" size="small" variant="outlined" label="Service" value={service} onChange={e => setService(e.target.value)} style={{ margin: '8px 0', minWidth: 360 }} />
-        {service.includes(':') && <RuleEditor key={service} serviceRef={service} />}
+        <TextField
+          id="rule-service"
+          size="small"
+          variant="outlined"
+          label="Service"
+          value={service}
+          onChange={e => setService(e.target.value)}
+          style={{ margin: '8px 0', minWidth: 360 }}
+        />
+        {service.includes(':') && (
+          <RuleEditor key={service} serviceRef={service} />
+        )}
       </Grid>
     </Grid>
   );

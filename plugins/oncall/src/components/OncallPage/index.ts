@@ -1,1 +1,5 @@
-export { OncallPage, LegacyOncallPage, EntityOncallContent } from './OncallPage';
+export {
+  OncallPage,
+  LegacyOncallPage,
+  EntityOncallContent,
+} from './OncallPage';
