@@ -102,6 +102,9 @@ module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
 
   // The escalation rule of checkout-api: step 1 is the DingTalk group, picked in the picker.
   await page.getByRole('link', { name: 'On-call', exact: true }).click();
+  // The page opens on a chooser of the catalog's components.
+  await page.locator('#rule-service').click();
+  await page.getByRole('option', { name: /checkout-api/ }).click();
   await page
     .getByText('Escalation rule for component:default/checkout-api')
     .waitFor();

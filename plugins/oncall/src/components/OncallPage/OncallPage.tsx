@@ -14,15 +14,15 @@
  * limitations under the License.
  */
 
-import { useState } from 'react';
-import { Grid, TextField, Typography } from '@material-ui/core';
+import { Grid, Typography } from '@material-ui/core';
 import { Content, Header, Page } from '@backstage/core-components';
-import { Route, Routes, useParams } from 'react-router-dom';
+import { Route, Routes, useParams, useSearchParams } from 'react-router-dom';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { IncidentList } from '../IncidentList';
 import { IncidentDetail } from '../IncidentDetail';
 import { RuleEditor } from '../RuleEditor';
+import { ServiceChooser } from '../ServiceChooser';
 
 function Detail() {
   const { id } = useParams();
@@ -30,7 +30,9 @@ function Detail() {
 }
 
 function Home() {
-  const [service, setService] = useState('component:default/checkout-api');
+  // The chosen service lives in the URL, so a rule can be linked to.
+  const [params, setParams] = useSearchParams();
+  const service = params.get('service') ?? undefined;
   return (
     <Grid container spacing={2}>
       <Grid item xs={12}>
@@ -39,18 +41,13 @@ function Home() {
       </Grid>
       <Grid item xs={12}>
         <Typography variant="h5">Escalation rules</Typography>
-        <TextField
-          id="rule-service"
-          size="small"
-          variant="outlined"
-          label="Service"
+        <ServiceChooser
           value={service}
-          onChange={e => setService(e.target.value)}
-          style={{ margin: '8px 0', minWidth: 360 }}
+          onChange={ref =>
+            setParams(ref ? { service: ref } : {}, { replace: true })
+          }
         />
-        {service.includes(':') && (
-          <RuleEditor key={service} serviceRef={service} />
-        )}
+        {service && <RuleEditor key={service} serviceRef={service} />}
       </Grid>
     </Grid>
   );
