@@ -20,6 +20,7 @@
 // simulator, and see the incident acknowledged in Backstage.
 const assert = require('node:assert/strict');
 const { signIn } = require('./helpers');
+const secrets = require('./secrets');
 
 const APP = {
   corpId: 'dingdemo0000000000',
@@ -40,6 +41,9 @@ async function control(page, emulatorUrl, method, body) {
 }
 
 module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
+  secrets.remember('03: E2E app Client Secret', APP.appSecret);
+  secrets.remember('03: E2E app aes_key', APP.aesKey);
+  secrets.remember('03: E2E app Signature Token', APP.token);
   // A second DingTalk app in the simulator's demo organisation.
   await control(page, emulatorUrl, 'createApp', {
     ...APP,
@@ -93,6 +97,7 @@ module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
     { headers: { 'x-requested-with': 'XMLHttpRequest' } },
   );
   const token = (await session.json()).backstageIdentity.token;
+  secrets.remember('03: Backstage session token', token);
   const auth = { authorization: `Bearer ${token}` };
   const linked = await page.request.post(
     `${backendUrl}/api/dingtalk/integrations/e2e-corp/links/link-all-by-mobile`,
@@ -134,6 +139,7 @@ module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
   );
   assert.ok(hook.ok(), await hook.text());
   const { token: hookToken } = await hook.json();
+  secrets.remember('03: webhook token', hookToken);
   const fired = await page.request.post(
     `${backendUrl}/api/oncall/alerts/${hookToken}`,
     {

@@ -22,6 +22,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { startStack } = require('./stack');
+const secrets = require('../e2e/secrets');
 
 const root = path.resolve(__dirname, '..');
 const artifacts = path.join(root, 'artifacts', 'e2e');
@@ -42,7 +43,13 @@ async function main() {
     .sort();
 
   process.stdout.write('Starting emulator, backend and frontend...\n');
-  const stack = await startStack({ quiet: !process.env.E2E_VERBOSE });
+  // The backend's whole log is kept: after the run it must hold no secret.
+  const logFile = path.join(artifacts, 'backend.log');
+  const log = fs.createWriteStream(logFile);
+  const stack = await startStack({
+    quiet: !process.env.E2E_VERBOSE,
+    onBackendOutput: text => log.write(text),
+  });
   let browser;
   let passed = 0;
   let failed = 0;
@@ -93,11 +100,40 @@ async function main() {
     }
   } finally {
     if (browser) await browser.close();
+    // Read while the emulator still runs: it knows the apps' secrets.
+    await secrets.rememberEmulator(stack.emulatorUrl).catch(error => {
+      process.stdout.write(`could not read the emulator's secrets: ${error}\n`);
+    });
     await stack.stop();
+    await new Promise(resolve => log.end(resolve));
   }
+  const leaked = checkLog(logFile);
   process.stdout.write(`\ne2e: ${passed} passed, ${failed} failed\n`);
   process.stdout.write(`screenshots: ${path.relative(root, artifacts)}/\n`);
-  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+  process.exit(failed > 0 || passed === 0 || leaked ? 1 : 0);
+}
+
+/** Fails the run when any secret the run used appears in the backend's log. */
+function checkLog(logFile) {
+  secrets.rememberConfig(path.join(root, 'app-config.yaml'));
+  const found = secrets.findInLog(fs.readFileSync(logFile, 'utf8'));
+  const where = path.relative(root, logFile);
+  if (found.length === 0) {
+    process.stdout.write(
+      `backend log: none of ${secrets.count()} secrets appears in ${where}\n`,
+    );
+    return false;
+  }
+  for (const { label, lines } of found) {
+    process.stdout.write(
+      `FAIL secret in the backend log: ${label} on ${
+        lines.length
+      } line(s) of ${where} (${lines.slice(0, 5).join(', ')}${
+        lines.length > 5 ? ', ...' : ''
+      })\n`,
+    );
+  }
+  return true;
 }
 
 main().catch(error => {

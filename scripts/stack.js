@@ -20,6 +20,9 @@
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const http = require('node:http');
+const {
+  ensureH5Bundle,
+} = require('../plugins/dingtalk-backend/scripts/build-h5');
 
 const root = path.resolve(__dirname, '..');
 
@@ -92,7 +95,11 @@ async function waitFor(
  * Starts emulator, backend and frontend; resolves when all three answer.
  * Returns a handle whose stop() ends every process group (a promise).
  */
-async function startStack({ quiet = false, frontend = true } = {}) {
+async function startStack({
+  quiet = false,
+  frontend = true,
+  onBackendOutput,
+} = {}) {
   // A server left over from an earlier run would answer the health checks
   // below in place of the one started here: refuse to start next to it.
   const ports = [EMULATOR_PORT, 7007, ...(frontend ? [3000] : [])];
@@ -103,6 +110,8 @@ async function startStack({ quiet = false, frontend = true } = {}) {
       );
     }
   }
+  // The backend runs from source and serves this build artefact to H5 pages.
+  ensureH5Bundle();
   const children = [];
   const cli = path.join(root, 'node_modules/.bin/backstage-cli');
   children.push(
@@ -125,6 +134,8 @@ async function startStack({ quiet = false, frontend = true } = {}) {
       cwd: path.join(root, 'packages/backend'),
       env: { NODE_ENV: 'development' },
       quiet,
+      // e2e keeps the whole backend log (and checks it for secrets).
+      onOutput: onBackendOutput,
     }),
   );
   if (frontend) {

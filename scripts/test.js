@@ -24,6 +24,9 @@ const { spawn } = require('node:child_process');
 const net = require('node:net');
 const fs = require('node:fs');
 const path = require('node:path');
+const {
+  ensureH5Bundle,
+} = require('../plugins/dingtalk-backend/scripts/build-h5');
 
 const root = path.resolve(__dirname, '..');
 
@@ -44,6 +47,8 @@ function reachable(host, port) {
 }
 
 async function main() {
+  // The H5 page's JSAPI bundle is a build artefact the DingTalk backend serves.
+  ensureH5Bundle();
   const env = { ...process.env, BACKSTAGE_TEST_DISABLE_DOCKER: '1', TZ: 'UTC' };
   const pgVar = 'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING';
   if (!env[pgVar]) {
@@ -80,10 +85,12 @@ async function main() {
     `--outputFile=${report}`,
     ...process.argv.slice(2),
   ];
+  // Run by this script's node, so the line below says what the tests run on.
+  process.stdout.write(`tests on Node ${process.version}\n`);
   const code = await new Promise(resolve => {
     const child = spawn(
-      path.join(root, 'node_modules/.bin/backstage-cli'),
-      args,
+      process.execPath,
+      [path.join(root, 'node_modules/.bin/backstage-cli'), ...args],
       {
         cwd: root,
         env,

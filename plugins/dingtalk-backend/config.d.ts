@@ -40,6 +40,28 @@ export interface Config {
      * retries and replays (default 7 days; DingTalk retries within hours).
      */
     eventRetentionDays?: number;
+    /** The H5 pages DingTalk opens, and their login-free sign-in. */
+    h5?: {
+      /**
+       * Where the page loads DingTalk's JSAPI from. Default: the copy bundled
+       * with the page. Development: the emulator's stand-in
+       * (`http://127.0.0.1:7788/_emulator/jsapi-shim.js`); the backend's CSP
+       * `script-src` must allow it.
+       */
+      jsapiUrl?: string;
+      /** Sign-in attempts (`POST /h5/:id/session`), counted by every replica together. */
+      rateLimit?: {
+        /** Per client address per minute (default 10). */
+        perAddressPerMinute?: number;
+        /** Per integration per minute, all addresses together (default 120). */
+        perIntegrationPerMinute?: number;
+      };
+      /**
+       * DingTalk calls the anonymous sign-in may make. Default: a hundredth
+       * of the edition's monthly quota a day and a tenth a month.
+       */
+      budget?: { perDay?: number; perMonth?: number };
+    };
     /** Stream mode (integrations with `transport: stream`). */
     stream?: {
       /**

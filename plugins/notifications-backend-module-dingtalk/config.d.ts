@@ -26,6 +26,13 @@ export interface Config {
         concurrencyLimit?: number;
         /** Default 1 second. */
         throttleInterval?: HumanDuration;
+        /**
+         * Hosts a notification's link (and URLs in its text) may point to in
+         * a card, besides the Backstage app (`app.baseUrl`): exactly
+         * (`grafana.example.com`) or with subdomains (`*.example.com`). A
+         * link elsewhere is left out; a URL in the text is shown defanged.
+         */
+        allowedLinkHosts?: string[];
       };
     };
   };

@@ -26,6 +26,13 @@ export interface Config {
          * Falls back to the default template when it fails to render.
          */
         template?: string;
+        /**
+         * Hosts that links in alert text may point to in a card, besides the
+         * Backstage app (`app.baseUrl`): exactly (`grafana.example.com`) or
+         * with subdomains (`*.example.com`). A URL to any other host is shown
+         * defanged (`https[:]//host/...`) so that it cannot be clicked.
+         */
+        allowedLinkHosts?: string[];
         aggregation?: {
           /** More cards than this for one integration within a minute switches to digests. Default 30. */
           maxCardsPerMinute?: number;

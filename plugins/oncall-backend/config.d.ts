@@ -28,5 +28,14 @@ export interface Config {
        */
       claimTimeoutSeconds?: number;
     };
+    /**
+     * Who may act on an incident from a chat channel (a DingTalk card
+     * button): its responders and the owners of its service always may;
+     * members of these groups (entity refs, e.g. `group:default/sre-leads`)
+     * may act on every incident.
+     */
+    channelActions?: {
+      allowedGroups?: string[];
+    };
   };
 }

@@ -15,16 +15,52 @@
  * limitations under the License.
  */
 
-// Runs from the built package when there is one, else straight from the
-// TypeScript sources with Backstage's node transform (no build step in the
-// repository).
+// The emulator's command line. In the repository it runs the TypeScript
+// sources with Backstage's node transform, so it never runs a stale build; an
+// installed package has no src/ and runs its build, dist/.
 const path = require('node:path');
 const fs = require('node:fs');
 
-const built = path.resolve(__dirname, '../dist/cli.cjs.js');
-if (fs.existsSync(built)) {
-  require(built);
-} else {
+const source = path.resolve(__dirname, '../src/index.ts');
+let emulatorPackage;
+if (fs.existsSync(source)) {
   require('@backstage/cli/config/nodeTransform.cjs');
-  require('../src/cli.ts');
+  emulatorPackage = require(source);
+} else {
+  emulatorPackage = require('../dist/index.cjs.js');
 }
+const { createEmulator } = emulatorPackage;
+
+function arg(name) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main() {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(
+      'Usage: dingtalk-emulator [--port 7788] [--host 127.0.0.1] [--demo] [--seed seed.json]\n',
+    );
+    return;
+  }
+  const seedFile = arg('seed');
+  const emulator = await createEmulator({
+    port: Number(arg('port') ?? 7788),
+    host: arg('host') ?? '127.0.0.1',
+    demo: process.argv.includes('--demo'),
+    seed: seedFile ? JSON.parse(fs.readFileSync(seedFile, 'utf8')) : undefined,
+    log: line => process.stdout.write(`${line}\n`),
+  });
+  process.stdout.write(
+    `DingTalk emulator listening on ${emulator.baseUrl} (both api.dingtalk.com and oapi.dingtalk.com paths)\n` +
+      `Simulator UI: ${emulator.baseUrl}/\n`,
+  );
+  const stop = () => emulator.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch(error => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});

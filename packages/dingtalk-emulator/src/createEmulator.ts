@@ -23,7 +23,12 @@ import path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import express, { Request, Response } from 'express';
 import { WebSocketServer, WebSocket } from 'ws';
-import { decryptFrom, encryptFor, signature } from './crypto';
+import {
+  cardCallbackSignature,
+  decryptFrom,
+  encryptFor,
+  signature,
+} from './crypto';
 import {
   ALL_PERMISSIONS,
   EDITION_LIMITS,
@@ -59,6 +64,18 @@ export interface EmulatorOptions {
    * (DingTalk waits about 10 s; the default here is short for tests).
    */
   streamDisconnectGraceMs?: number;
+  /**
+   * Web origins whose pages may ask the JSAPI stand-in for an auth code, on
+   * top of the origins of each app's event and card callback URLs (the
+   * app's own backend, as DingTalk gives codes only to the app's pages).
+   */
+  allowedOrigins?: string[];
+  /**
+   * Host names a browser may use to reach the control API (besides
+   * localhost, 127.0.0.1, ::1 and `host`): a page that rebinds its own name
+   * to 127.0.0.1 is refused.
+   */
+  allowedHosts?: string[];
   log?: (line: string) => void;
 }
 
@@ -97,6 +114,8 @@ export interface EmulatorControl {
     unionId?: string;
     name: string;
     mobile: string;
+    avatar?: string;
+    email?: string;
   }): { userId: string };
   createGroup(req: {
     corpId: string;
@@ -398,23 +417,7 @@ export async function createEmulator(
 
   const app = express();
   app.disable('x-powered-by');
-  app.use((req, res, next) => {
-    // The simulator UI and the JSAPI shim are used from other origins.
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader(
-      'Access-Control-Allow-Headers',
-      'content-type, x-acs-dingtalk-access-token',
-    );
-    res.setHeader(
-      'Access-Control-Allow-Methods',
-      'GET, POST, PUT, DELETE, OPTIONS',
-    );
-    if (req.method === 'OPTIONS') {
-      res.status(204).end();
-      return;
-    }
-    next();
-  });
+  app.use(browserGuard({ options, apps: () => state.apps.values() }));
   app.use(express.json({ limit: '1mb' }));
   app.use((err: any, _req: Request, res: Response, next: any) => {
     if (err?.type === 'entity.parse.failed') {
@@ -817,13 +820,16 @@ export async function createEmulator(
       requireFields(body, ['callbackRouteKey', 'callbackUrl']);
       emuApp.cardCallbackRouteKey = body.callbackRouteKey;
       emuApp.cardCallbackUrl = body.callbackUrl;
+      // Like DingTalk: callbacks are signed only when an apiSecret was given.
       emuApp.cardApiSecret =
-        body.apiSecret ?? crypto.randomBytes(16).toString('hex');
+        typeof body.apiSecret === 'string' && body.apiSecret.length > 0
+          ? body.apiSecret
+          : undefined;
       return {
         success: true,
         result: {
           callbackUrl: body.callbackUrl,
-          apiSecret: emuApp.cardApiSecret,
+          ...(emuApp.cardApiSecret ? { apiSecret: emuApp.cardApiSecret } : {}),
         },
       };
     },
@@ -972,6 +978,23 @@ export async function createEmulator(
     );
     if (!user) throw new ApiError(400, 'user.not.found', '找不到该用户', 60121);
     return { result: { userid: user.userId } };
+  });
+  oldApi('/topapi/v2/user/get', 'user.get', (req, emuApp) => {
+    requireFields(req.body, ['userid']);
+    requirePermission(emuApp, 'qyapi_get_member');
+    const user = state.users.get(String(req.body.userid));
+    if (!user || user.corpId !== emuApp.corpId)
+      throw new ApiError(400, 'user.not.found', '找不到该用户', 60121);
+    return {
+      result: {
+        userid: user.userId,
+        unionid: user.unionId,
+        name: user.name,
+        avatar: user.avatar ?? '',
+        mobile: user.mobile,
+        email: user.email ?? '',
+      },
+    };
   });
   oldApi('/topapi/v2/user/getuserinfo', 'user.getuserinfo', (req, emuApp) => {
     requireFields(req.body, ['code']);
@@ -1440,9 +1463,22 @@ export async function createEmulator(
             'the app registered no card callback URL',
           );
         }
+        // DingTalk signs the callback with the registered apiSecret: the
+        // time in ms and base64(HMAC-SHA256(apiSecret, that time)).
+        const headers: Record<string, string> = {
+          'content-type': 'application/json',
+        };
+        if (emuApp.cardApiSecret) {
+          const timestamp = String(now());
+          headers['x-ddpaas-signature-timestamp'] = timestamp;
+          headers['x-ddpaas-signature'] = cardCallbackSignature(
+            emuApp.cardApiSecret,
+            timestamp,
+          );
+        }
         const res = await fetch(emuApp.cardCallbackUrl, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers,
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(pushTimeoutMs),
         });
@@ -1588,12 +1624,34 @@ export async function createEmulator(
     },
   };
 
+  // The JSAPI stand-in's requestAuthCode, for H5 pages opened from the
+  // simulator (browserGuard lets only the app's own origins call it).
+  app.post('/_emulator/jsapi/requestAuthCode', (req, res) => {
+    try {
+      res.json(
+        control.issueAuthCode({
+          appKey: String(req.body?.appKey ?? ''),
+          userId: String(req.body?.userId ?? ''),
+        }),
+      );
+    } catch (e) {
+      const err = e as ApiError;
+      res
+        .status(err.status && err.status < 500 ? err.status : 400)
+        .json({ error: err.message });
+    }
+  });
+
   // control API over HTTP, for the simulator UI and other processes
   app.get('/_emulator/api/health', (_req, res) => res.json({ status: 'ok' }));
-  app.get('/_emulator/api/state', (_req, res) =>
+  // Secrets (app secret, aes_key, token, card apiSecret) only when asked
+  // for: `?secrets=1`, from a CLI or a test.
+  app.get('/_emulator/api/state', (req, res) =>
     res.json({
       corps: [...state.corps.values()],
-      apps: [...state.apps.values()].map(a => ({ ...a, appSecret: undefined })),
+      apps: [...state.apps.values()].map(a =>
+        req.query.secrets === '1' ? a : withoutSecrets(a),
+      ),
       users: [...state.users.values()],
       groups: [...state.groups.values()],
       templates: [...state.templates.values()],
@@ -1685,4 +1743,87 @@ export async function createEmulator(
   if (options.demo) loadSeed(DEMO_SEED);
   if (options.seed) loadSeed(options.seed);
   return handle;
+}
+
+function withoutSecrets(a: EmuApp) {
+  const { appSecret, aesKey, token, cardApiSecret, ...rest } = a;
+  return rest;
+}
+
+/**
+ * The emulator listens on a developer's machine, where any web page they
+ * visit could send it requests. DingTalk's own APIs are server to server and
+ * get no CORS headers; the control API, /state and the simulator UI answer
+ * only the emulator's own origin and clients that are not browsers (no
+ * Origin, no Sec-Fetch-Site); the JSAPI stand-in's requestAuthCode answers
+ * the origins of the apps' own backends too, as DingTalk gives codes only to
+ * an app's pages.
+ */
+function browserGuard(deps: {
+  options: EmulatorOptions;
+  apps: () => Iterable<EmuApp>;
+}): express.RequestHandler {
+  const hosts = new Set(
+    [
+      'localhost',
+      '127.0.0.1',
+      '[::1]',
+      deps.options.host ?? '',
+      ...(deps.options.allowedHosts ?? []),
+    ]
+      .filter(h => h && h !== '0.0.0.0')
+      .map(h => h.toLowerCase()),
+  );
+  const appOrigins = () => {
+    const origins = new Set(deps.options.allowedOrigins ?? []);
+    for (const a of deps.apps())
+      for (const url of [a.eventUrl, a.cardCallbackUrl]) {
+        try {
+          if (url) origins.add(new URL(url).origin);
+        } catch {
+          // not a URL: no origin to allow
+        }
+      }
+    return origins;
+  };
+  return (req, res, next) => {
+    const origin = req.headers.origin;
+    const site = req.headers['sec-fetch-site'];
+    const host = String(req.headers.host ?? '').toLowerCase();
+    const fromBrowser = origin !== undefined || site !== undefined;
+    const sameOrigin =
+      origin === undefined
+        ? site === undefined || site === 'same-origin' || site === 'none'
+        : origin === `http://${host}`;
+    const refuse = (why: string) =>
+      res.status(403).json({ code: 'Forbidden', message: why });
+    if (req.path === '/_emulator/jsapi/requestAuthCode') {
+      if (origin && !sameOrigin) {
+        if (!appOrigins().has(origin))
+          return refuse(`origin ${origin} is not an app's own origin`);
+        res.setHeader('Access-Control-Allow-Origin', origin);
+        res.setHeader('Access-Control-Allow-Headers', 'content-type');
+        res.setHeader('Access-Control-Allow-Methods', 'POST');
+        res.setHeader('Vary', 'Origin');
+      }
+      if (req.method === 'OPTIONS') return res.status(204).end();
+      return next();
+    }
+    // A classic <script src> sends neither Origin nor a same-origin
+    // Sec-Fetch-Site: the stand-in itself is public.
+    if (req.path === '/_emulator/jsapi-shim.js') return next();
+    const isControl = req.path === '/' || req.path.startsWith('/_emulator/');
+    if (!isControl) return next();
+    // Following a link to the simulator is fine: the page that had the link
+    // cannot read what opens.
+    if (req.method === 'GET' && req.headers['sec-fetch-mode'] === 'navigate')
+      return next();
+    if (fromBrowser && !sameOrigin)
+      return refuse('the emulator control API answers only its own pages');
+    // Same origin by name only: a page whose own name now resolves to
+    // 127.0.0.1 (DNS rebinding) is not the simulator.
+    if (fromBrowser && !hosts.has(host.replace(/:\d+$/, '')))
+      return refuse(`host ${host} is not one the emulator listens as`);
+    return next();
+  };
 }

@@ -85,3 +85,19 @@ export function decryptFrom(
     return undefined;
   }
 }
+
+/**
+ * The signature DingTalk puts on an HTTP card callback registered with an
+ * `apiSecret` (header `x-ddpaas-signature`): DingTalk's documented
+ * `calcSignature(apiSecret, ts)`, base64(HMAC-SHA256 keyed with the
+ * apiSecret over the decimal timestamp of `x-ddpaas-signature-timestamp`).
+ */
+export function cardCallbackSignature(
+  apiSecret: string,
+  timestamp: string,
+): string {
+  return crypto
+    .createHmac('sha256', apiSecret)
+    .update(timestamp)
+    .digest('base64');
+}

@@ -17,7 +17,11 @@
 /** @public */
 export type Edition = 'standard' | 'professional' | 'exclusive';
 
-/** Limits per edition: QPS per app, calls per natural month per app. */
+/**
+ * Limits per edition: QPS per app, calls per natural month per app.
+ *
+ * @public
+ */
 export const EDITION_LIMITS: Record<Edition, { qps: number; quota: number }> = {
   standard: { qps: 20, quota: 10_000 },
   professional: { qps: 40, quota: 500_000 },
@@ -31,6 +35,7 @@ export const ALL_PERMISSIONS = [
   'qyapi_chat_read',
   'qyapi_chat_base_read',
   'qyapi_get_member_by_mobile',
+  'qyapi_get_member',
 ];
 
 /** @public */
@@ -58,6 +63,9 @@ export interface EmuUser {
   unionId: string;
   name: string;
   mobile: string;
+  /** Profile picture URL, as `topapi/v2/user/get` answers it. */
+  avatar?: string;
+  email?: string;
 }
 
 /** @public */

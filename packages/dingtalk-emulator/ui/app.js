@@ -178,7 +178,8 @@
 
   function openH5(app, url) {
     const target = new URL(url);
-    target.searchParams.set('emulator', location.origin);
+    // The page loads this emulator's JSAPI stand-in because the backend's
+    // config says so (dingtalk.h5.jsapiUrl), not because a URL asks it to.
     target.searchParams.set('dd_user', actor());
     target.searchParams.set('dd_app', app.appKey);
     window.open(target.toString(), '_blank');

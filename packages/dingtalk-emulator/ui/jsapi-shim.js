@@ -22,7 +22,7 @@
   var origin = new URL(script.src).origin;
   var query = new URLSearchParams(location.search);
   function requestAuthCode() {
-    return fetch(origin + '/_emulator/api/issueAuthCode', {
+    return fetch(origin + '/_emulator/jsapi/requestAuthCode', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({

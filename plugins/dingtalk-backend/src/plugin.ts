@@ -28,6 +28,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createDingtalkActions } from './actions/createDingtalkActions';
 import { CardsStore } from './database/CardsStore';
+import { CardSecretsStore } from './database/CardSecretsStore';
 import { migrateDingtalkBackend } from './database/migrations';
 import { cacheSqliteStatements } from './lib/statementCache';
 import { EventsStore } from './database/EventsStore';
@@ -38,17 +39,21 @@ import { RecordsStore } from './database/RecordsStore';
 import { StreamLeaseStore } from './database/StreamLeaseStore';
 import { readEncryptionKey } from './lib/encryptionKey';
 import { SecretBox } from './lib/SecretBox';
-import {
-  cardCallbackKey,
-  createCallbackRouter,
-} from './service/callbackRouter';
+import { redactionsOf } from './lib/redactions';
+import { createCallbackRouter } from './service/callbackRouter';
+import { CardCallbackSecrets } from './service/CardCallbackSecrets';
+import { createCardSecretRouter } from './service/cardSecretRouter';
 import { EventProcessor } from './service/EventProcessor';
 import { createH5Router } from './service/h5Router';
+import { readH5Settings } from './service/h5SessionRouter';
+import { H5RateLimiter } from './service/H5RateLimiter';
+import { createLinkRouter } from './service/linkRouter';
+import { LinkTicketsStore } from './database/LinkTicketsStore';
 import {
   IntegrationRegistry,
   readSettings,
 } from './service/IntegrationRegistry';
-import { callbackRouteKey, Messenger } from './service/Messenger';
+import { Messenger } from './service/Messenger';
 import { People } from './service/People';
 import { createApiRouter } from './service/router';
 import {
@@ -70,6 +75,7 @@ export const dingtalkPlugin = createBackendPlugin({
       deps: {
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        rootLogger: coreServices.rootLogger,
         database: coreServices.database,
         cache: coreServices.cache,
         httpRouter: coreServices.httpRouter,
@@ -95,7 +101,11 @@ export const dingtalkPlugin = createBackendPlugin({
         }
         deps.permissionsRegistry.addPermissions(dingtalkPermissions);
 
-        const box = new SecretBox(readEncryptionKey(config, logger));
+        // Every secret the box seals or opens (integration credentials, card
+        // callback secrets) is redacted from every log line from then on.
+        const box = new SecretBox(readEncryptionKey(config, logger), {
+          onSecrets: redactionsOf(deps.rootLogger),
+        });
         const settings = await readSettings(config, deps.discovery);
         const stores = {
           integrations: new IntegrationsStore(db, box),
@@ -147,35 +157,31 @@ export const dingtalkPlugin = createBackendPlugin({
           logger,
         });
 
-        // Card button clicks come back to this URL; its key is known only to
-        // DingTalk. Registered at start and whenever an integration changes.
-        const registerCardCallback = async (id: string) => {
-          const integration = await registry.find(id);
-          if (!integration || integration.transport !== 'http') return;
-          const url = `${settings.publicBaseUrl.replace(
-            /\/$/,
-            '',
-          )}/api/dingtalk/integrations/${encodeURIComponent(
-            id,
-          )}/card-callback?key=${cardCallbackKey(box, id)}`;
-          await registry.client(integration).registerCardCallback({
-            callbackRouteKey: callbackRouteKey(id),
-            callbackUrl: url,
-          });
-        };
+        // Card button clicks come back over HTTP signed with a secret only
+        // DingTalk was given. Registered at start and whenever an integration
+        // changes; rotated when its credentials do.
+        const cardSecrets = new CardCallbackSecrets({
+          store: new CardSecretsStore(db, box),
+          registry,
+          box,
+          publicBaseUrl: settings.publicBaseUrl,
+          logger,
+        });
         const registerQuietly = (id: string) =>
-          registerCardCallback(id).catch(e =>
-            logger.warn(
-              `Could not register the DingTalk card callback of ${id}: ${e}`,
-            ),
-          );
+          cardSecrets
+            .sync(id)
+            .catch(e =>
+              logger.warn(
+                `Could not register the DingTalk card callback of ${id}: ${e}`,
+              ),
+            );
 
         const callbackDeps = {
           registry,
           events,
           cards: stores.cards,
           links: stores.links,
-          box,
+          cardSecrets,
           discovery: deps.discovery,
           auth: deps.auth,
           logger,
@@ -200,11 +206,17 @@ export const dingtalkPlugin = createBackendPlugin({
           void registerQuietly(id);
           void streams.kick();
         };
+        // The H5 pages and account linking: rate limits and link tickets in
+        // the database, so that every replica enforces the same ones.
+        const tickets = new LinkTicketsStore(db);
+        const h5Settings = readH5Settings(config);
         const h5 = createH5Router({
           registry,
           links: stores.links,
-          box,
+          tickets,
+          limiter: new H5RateLimiter(db, h5Settings.rateLimits),
           settings,
+          h5: h5Settings,
           discovery: deps.discovery,
           auth: deps.auth,
           logger,
@@ -240,7 +252,27 @@ export const dingtalkPlugin = createBackendPlugin({
           res.json({ status: 'ok' });
         });
         router.use(callbacks);
+        router.use(
+          createCardSecretRouter({
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            registry,
+            cardSecrets,
+          }),
+        );
         router.use(h5);
+        router.use(
+          createLinkRouter({
+            httpAuth: deps.httpAuth,
+            auditor: deps.auditor,
+            catalog: deps.catalog,
+            registry,
+            links: stores.links,
+            tickets,
+            logger,
+          }),
+        );
         router.use(api);
         httpRouter.use(router);
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

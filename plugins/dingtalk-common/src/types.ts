@@ -130,7 +130,7 @@ export type DingtalkMessage =
       cardParamMap?: Record<string, string>;
       actions?: DingtalkCardAction[];
       callback?: { pluginId: string; path: string };
-      /** DingTalk user ids to @mention in group cards. */
+      /** DingTalk user ids to \@mention in group cards. */
       atUserIds?: string[];
     };
 

@@ -30,3 +30,4 @@ export * from './client/DingtalkQuotaCounter';
 export * from './client/DingtalkTokenProvider';
 export * from './client/migrations';
 export * from './notifier/DingtalkNotifierService';
+export * from './markdown/cardText';

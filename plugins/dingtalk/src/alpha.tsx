@@ -21,6 +21,8 @@ import {
   discoveryApiRef,
   fetchApiRef,
   PageBlueprint,
+  type OverridableFrontendPlugin,
+  type RouteRef,
 } from '@backstage/frontend-plugin-api';
 import {
   FormFieldBlueprint,
@@ -51,14 +53,23 @@ const dingtalkPage = PageBlueprint.make({
   },
 });
 
-/** The DingTalk plugin for the new frontend system. @public */
-export default createFrontendPlugin({
-  pluginId: 'dingtalk',
-  title: 'DingTalk',
-  icon: <ChatIcon fontSize="inherit" />,
-  routes: { root: rootRouteRef },
-  extensions: [dingtalkApi, dingtalkPage],
-});
+// Typed explicitly: the inferred type names types of the blueprints' own
+// packages, which TypeScript cannot name from another app's node_modules
+// (TS2742 with other Backstage versions).
+/**
+ * The DingTalk plugin for the new frontend system.
+ *
+ * @alpha
+ */
+const dingtalkPlugin: OverridableFrontendPlugin<{ root: RouteRef }> =
+  createFrontendPlugin({
+    pluginId: 'dingtalk',
+    title: 'DingTalk',
+    icon: <ChatIcon fontSize="inherit" />,
+    routes: { root: rootRouteRef },
+    extensions: [dingtalkApi, dingtalkPage],
+  });
+export default dingtalkPlugin;
 
 const groupChatPickerField = FormFieldBlueprint.make({
   name: 'dingtalk-group-chat-picker',
@@ -73,7 +84,11 @@ const groupChatPickerField = FormFieldBlueprint.make({
   },
 });
 
-/** The group-chat picker field for scaffolder templates (new frontend system). @public */
+/**
+ * The group-chat picker field for scaffolder templates (new frontend system).
+ *
+ * @alpha
+ */
 export const dingtalkScaffolderModule = createFrontendModule({
   pluginId: 'scaffolder',
   extensions: [groupChatPickerField],

@@ -27,14 +27,16 @@ export {
   DingtalkAccountLinkCard,
   DingtalkGroupChatPickerFieldExtension,
 } from './plugin';
-export {
-  DingtalkGroupChatPicker,
-  EMPTY_STATE_STEPS,
-} from './components/GroupChatPicker';
+export { DingtalkGroupChatPicker } from './components/GroupChatPicker';
 export type {
   DingtalkGroupChatPickerProps,
   PickedGroupChat,
 } from './components/GroupChatPicker';
 export { IntegrationForm } from './components/IntegrationForm';
 export { dingtalkApiRef, DingtalkClient } from './api/DingtalkApi';
-export type { DingtalkApi, LinkedUserRow, Page } from './api/DingtalkApi';
+export type {
+  DingtalkApi,
+  LinkedUserRow,
+  LinkPreview,
+  Page,
+} from './api/DingtalkApi';

@@ -22,6 +22,7 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import type { JSX } from 'react';
 import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { DingtalkClient, dingtalkApiRef } from './api/DingtalkApi';
 import { rootRouteRef } from './routes';
@@ -52,15 +53,16 @@ export const DingtalkPage = dingtalkPlugin.provide(
 );
 
 /** @public */
-export const DingtalkAccountLinkCard = dingtalkPlugin.provide(
-  createComponentExtension({
-    name: 'DingtalkAccountLinkCard',
-    component: {
-      lazy: () =>
-        import('./components/LinkedUsers').then(m => m.AccountLinkCard),
-    },
-  }),
-);
+export const DingtalkAccountLinkCard: () => JSX.Element =
+  dingtalkPlugin.provide(
+    createComponentExtension({
+      name: 'DingtalkAccountLinkCard',
+      component: {
+        lazy: () =>
+          import('./components/LinkedUsers').then(m => m.AccountLinkCard),
+      },
+    }),
+  );
 
 /** The group-chat picker as a scaffolder field (`ui:field: DingtalkGroupChatPicker`). @public */
 export const DingtalkGroupChatPickerFieldExtension = dingtalkPlugin.provide(

@@ -78,6 +78,8 @@ export const notificationsModuleDingtalk = createBackendModule({
               config.getOptionalString('app.baseUrl') ??
               'http://localhost:3000',
             integrationId: options?.getOptionalString('integrationId'),
+            allowedLinkHosts:
+              options?.getOptionalStringArray('allowedLinkHosts'),
             throttle: {
               limit: options?.getOptionalNumber('concurrencyLimit') ?? 10,
               intervalMs: interval ? durationToMilliseconds(interval) : 1000,

@@ -42,6 +42,7 @@ export const oncallModuleDingtalk = createBackendModule({
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         auth: coreServices.auth,
+        permissions: coreServices.permissions,
         lifecycle: coreServices.lifecycle,
       },
       async init({
@@ -53,6 +54,7 @@ export const oncallModuleDingtalk = createBackendModule({
         httpRouter,
         httpAuth,
         auth,
+        permissions,
         lifecycle,
       }) {
         const db = await database.getClient();
@@ -73,6 +75,7 @@ export const oncallModuleDingtalk = createBackendModule({
           logger,
           appBaseUrl:
             config.getOptionalString('app.baseUrl') ?? 'http://localhost:3000',
+          allowedLinkHosts: options?.getOptionalStringArray('allowedLinkHosts'),
           template: options?.getOptionalString('template'),
           defaultIntegrationId: options?.getOptionalString('integrationId'),
           aggregation: {
@@ -86,7 +89,13 @@ export const oncallModuleDingtalk = createBackendModule({
         });
         channels.addChannel(channel);
         httpRouter.use(
-          createCardActionRouter({ channel, httpAuth, auth, logger }),
+          createCardActionRouter({
+            channel,
+            httpAuth,
+            auth,
+            permissions,
+            logger,
+          }),
         );
         channel.start();
         lifecycle.addShutdownHook(() => channel.stop());

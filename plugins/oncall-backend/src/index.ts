@@ -22,3 +22,4 @@
 
 export { oncallPlugin as default } from './plugin';
 export { createOncallPlugin } from './plugin';
+export type { OncallPluginOptions } from './plugin';

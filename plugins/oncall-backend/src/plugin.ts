@@ -16,6 +16,7 @@
 import {
   coreServices,
   createBackendPlugin,
+  type BackendFeature,
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
@@ -23,19 +24,39 @@ import { oncallPermissions } from '@dingtalk-oncall/backstage-plugin-oncall-comm
 import { oncallChannelsExtensionPoint } from '@dingtalk-oncall/backstage-plugin-oncall-node';
 import { createOncallActions } from './actions/createOncallActions';
 import { createStores } from './database';
-import { Clock, EscalationEngine } from './engine/EscalationEngine';
+import { EscalationEngine } from './engine/EscalationEngine';
 import { ChannelRegistry } from './service/ChannelRegistry';
 import { ChannelUpdates } from './service/ChannelUpdates';
 import { IncidentService } from './service/IncidentService';
 import { auditedActions } from './service/auditedActions';
+import { IncidentAccess } from './service/IncidentAccess';
+import { redactionsOf } from './service/redaction';
 import { createRouter } from './service/router';
 import { UserResolver } from './service/UserResolver';
 
 /**
- * Builds the plugin; `clock` exists so tests can move escalation time.
- * @internal
+ * Options of {@link createOncallPlugin}.
+ *
+ * @public
  */
-export function createOncallPlugin(options?: { clock?: Clock }) {
+export interface OncallPluginOptions {
+  /**
+   * The current time in milliseconds since the epoch, in place of
+   * `Date.now`: escalation timers read it, so tests and simulations can move
+   * time.
+   */
+  clock?: () => number;
+}
+
+/**
+ * Builds the on-call backend plugin with options; the package's default
+ * export is `createOncallPlugin()`.
+ *
+ * @public
+ */
+export function createOncallPlugin(
+  options?: OncallPluginOptions,
+): BackendFeature {
   return createBackendPlugin({
     pluginId: 'oncall',
     register(env) {
@@ -48,6 +69,7 @@ export function createOncallPlugin(options?: { clock?: Clock }) {
         deps: {
           config: coreServices.rootConfig,
           logger: coreServices.logger,
+          rootLogger: coreServices.rootLogger,
           database: coreServices.database,
           scheduler: coreServices.scheduler,
           httpRouter: coreServices.httpRouter,
@@ -90,9 +112,24 @@ export function createOncallPlugin(options?: { clock?: Clock }) {
             clock,
           });
 
+          const access = new IncidentAccess({
+            getIncident: id => incidents.get(id),
+            catalog: deps.catalog,
+            auth: deps.auth,
+            allowedGroups: config.getOptionalStringArray(
+              'oncall.channelActions.allowedGroups',
+            ),
+          });
+          access.register(deps.permissionsRegistry);
+
           for (const channel of channels.list()) {
             channel.bind?.({
-              incidents: auditedActions(incidents, deps.auditor, channel.id),
+              incidents: auditedActions(
+                incidents,
+                deps.auditor,
+                channel,
+                access,
+              ),
             });
           }
 
@@ -138,6 +175,7 @@ export function createOncallPlugin(options?: { clock?: Clock }) {
               incidents,
               channels,
               clock,
+              redact: redactionsOf(deps.rootLogger),
             }),
           );
         },

@@ -27,10 +27,25 @@ export const oncallIncidentCreatePermission = createPermission({
   attributes: { action: 'create' },
 });
 
-/** Acknowledge, resolve, reassign, snooze and comment. @public */
+/**
+ * The resource type of incidents, for conditional decisions on
+ * {@link oncallIncidentUpdatePermission} (rules `isIncidentResponder` and
+ * `isServiceOwner`, exported by the oncall-node package).
+ * @public
+ */
+export const RESOURCE_TYPE_ONCALL_INCIDENT = 'oncall-incident';
+
+/**
+ * Acknowledge, resolve, reassign, snooze, comment, and open or adopt a war
+ * room. A resource permission (the incident id is the resource ref), so a
+ * policy can allow it for some incidents only, e.g. those its user responds
+ * to or whose service they own.
+ * @public
+ */
 export const oncallIncidentUpdatePermission = createPermission({
   name: 'oncall.incident.update',
   attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_ONCALL_INCIDENT,
 });
 
 /** @public */

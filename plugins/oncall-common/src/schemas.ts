@@ -111,11 +111,17 @@ export const alertmanagerAlertSchema = z
   })
   .passthrough();
 
-/** Prometheus Alertmanager webhook payload (version 4). @public */
+/**
+ * Prometheus Alertmanager webhook payload (version 4), also what a Grafana
+ * Alerting webhook contact point sends (the same shape, version 1).
+ * @public
+ */
 export const alertmanagerPayloadSchema = z
   .object({
-    version: z.literal('4', {
-      errorMap: () => ({ message: 'must be "4"' }),
+    version: z.enum(['4', '1'], {
+      errorMap: () => ({
+        message: 'must be "4" (Alertmanager) or "1" (Grafana Alerting)',
+      }),
     }),
     groupKey: z.string().optional(),
     status: z.string().optional(),

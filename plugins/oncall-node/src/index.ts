@@ -22,3 +22,4 @@
 
 export * from './types';
 export * from './extensions';
+export * from './permissions';

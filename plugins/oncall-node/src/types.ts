@@ -90,6 +90,15 @@ export interface ChannelNotifyRequest {
  * button is clicked. The actor is a Backstage user entity ref; the same
  * state machine as the REST API applies (e.g. acknowledging a resolved
  * incident throws a ConflictError).
+ *
+ * The on-call host authorizes every change before it happens: the actor
+ * must be one of the incident's responders, in the ownership of its service
+ * (the user or one of their groups owns it in the catalog), or a member of
+ * `oncall.channelActions.allowedGroups`. Otherwise nothing changes, the
+ * attempt is written to the timeline, and a NotAllowedError is thrown whose
+ * message says why: show it to the person. Channels need no checks of their
+ * own, but must only pass an actor they have authenticated (e.g. a linked
+ * DingTalk account of a signed click).
  * @public
  */
 export interface OncallIncidentActions {

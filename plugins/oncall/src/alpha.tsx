@@ -20,6 +20,8 @@ import {
   discoveryApiRef,
   fetchApiRef,
   PageBlueprint,
+  type OverridableFrontendPlugin,
+  type RouteRef,
 } from '@backstage/frontend-plugin-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { OncallClient, oncallApiRef } from './api/OncallApi';
@@ -57,11 +59,20 @@ const entityContent = EntityContentBlueprint.make({
   },
 });
 
-/** The on-call plugin for the new frontend system. @public */
-export default createFrontendPlugin({
-  pluginId: 'oncall',
-  title: 'On-call',
-  icon: <AlarmIcon fontSize="inherit" />,
-  routes: { root: rootRouteRef },
-  extensions: [oncallApi, oncallPage, entityContent],
-});
+// Typed explicitly: the inferred type names types of the blueprints' own
+// packages, which TypeScript cannot name from another app's node_modules
+// (TS2742 with other Backstage versions).
+/**
+ * The on-call plugin for the new frontend system.
+ *
+ * @alpha
+ */
+const oncallPlugin: OverridableFrontendPlugin<{ root: RouteRef }> =
+  createFrontendPlugin({
+    pluginId: 'oncall',
+    title: 'On-call',
+    icon: <AlarmIcon fontSize="inherit" />,
+    routes: { root: rootRouteRef },
+    extensions: [oncallApi, oncallPage, entityContent],
+  });
+export default oncallPlugin;

@@ -21,6 +21,7 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import type { JSX } from 'react';
 import { OncallClient, oncallApiRef } from './api/OncallApi';
 import { rootRouteRef } from './routes';
 
@@ -49,7 +50,7 @@ export const OncallPage = oncallPlugin.provide(
 );
 
 /** @public */
-export const EntityOncallContent = oncallPlugin.provide(
+export const EntityOncallContent: () => JSX.Element = oncallPlugin.provide(
   createRoutableExtension({
     name: 'EntityOncallContent',
     component: () =>

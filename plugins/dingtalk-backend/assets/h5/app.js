@@ -20,7 +20,6 @@
   var parts = location.pathname.split('/');
   var integrationId = decodeURIComponent(parts[parts.length - 2]);
   var base = parts.slice(0, parts.length - 2).join('/');
-  var query = new URLSearchParams(location.search);
   var status = document.getElementById('status');
   var content = document.getElementById('content');
 
@@ -65,7 +64,8 @@
       status.textContent =
         'Hello ' +
         (session.dingtalkName || '') +
-        '. Sign in to Backstage once to link your DingTalk account.';
+        '. Sign in to Backstage once to link your DingTalk account.' +
+        ' The link works once, for 5 minutes, and only in this DingTalk window.';
       var a = document.createElement('a');
       a.className = 'button';
       a.id = 'link-account';
@@ -99,12 +99,10 @@
     })
     .then(function (config) {
       document.getElementById('title').textContent = config.name;
-      // Opened from the DingTalk simulator: its JSAPI stand-in; in DingTalk: the real JSAPI.
-      var emulator = query.get('emulator');
-      var jsapi = emulator
-        ? emulator.replace(/\/$/, '') + '/_emulator/jsapi-shim.js'
-        : base + '/assets/dingtalk-jsapi.js';
-      return loadScript(jsapi)
+      // The JSAPI the backend's config names: DingTalk's, bundled with the
+      // page, or in development the emulator's stand-in. Never one named by
+      // the page's URL.
+      return loadScript(config.jsapiUrl)
         .then(function () {
           return requestAuthCode(config.corpId, config.clientId);
         })

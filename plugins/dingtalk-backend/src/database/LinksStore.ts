@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { ConflictError } from '@backstage/errors';
 import type { Knex } from 'knex';
 import type { DingtalkAccountLink } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 
@@ -21,17 +22,22 @@ import type { DingtalkAccountLink } from '@dingtalk-oncall/backstage-plugin-ding
 export class LinksStore {
   constructor(private readonly db: Knex) {}
 
-  /** Links the two accounts, replacing any earlier link of either one. */
+  /**
+   * Links the two accounts. Neither may be linked already: replacing a link
+   * takes an explicit unlink first (ConflictError), so that no link can be
+   * moved to another account by one click.
+   */
   async link(l: DingtalkAccountLink): Promise<void> {
     await this.db.transaction(async tx => {
-      await tx('dingtalk_links')
+      const existing = await tx('dingtalk_links')
         .where({ integration_id: l.integrationId })
         .andWhere(q =>
           q
             .where({ user_entity_ref: l.userEntityRef })
             .orWhere({ dingtalk_user_id: l.dingtalkUserId }),
         )
-        .delete();
+        .first();
+      if (existing) throw linkConflict(toLink(existing), l);
       await tx('dingtalk_links').insert({
         integration_id: l.integrationId,
         user_entity_ref: l.userEntityRef,
@@ -90,6 +96,18 @@ export class LinksStore {
     if (filter.userEntityRef) q.where('user_entity_ref', filter.userEntityRef);
     return (await q.orderBy('user_entity_ref')).map(toLink);
   }
+}
+
+/** Why `wanted` cannot be linked while `existing` is. */
+export function linkConflict(
+  existing: DingtalkAccountLink,
+  wanted: Pick<DingtalkAccountLink, 'userEntityRef' | 'dingtalkUserId'>,
+): ConflictError {
+  return new ConflictError(
+    existing.userEntityRef === wanted.userEntityRef
+      ? `${existing.userEntityRef} is already linked to a DingTalk account in integration '${existing.integrationId}': unlink it first, then link again`
+      : `This DingTalk account is already linked to ${existing.userEntityRef} in integration '${existing.integrationId}': that link must be removed first`,
+  );
 }
 
 function toLink(r: any): DingtalkAccountLink {

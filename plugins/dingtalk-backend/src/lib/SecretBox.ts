@@ -31,13 +31,44 @@ import {
 export class SecretBox {
   private readonly key: Buffer;
   private readonly macKey: Buffer;
+  private readonly onSecrets?: (secrets: string[]) => void;
+  private readonly revealed = new Set<string>();
 
-  constructor(secret: string) {
+  /**
+   * @param options - `onSecrets` is told every secret that is sealed or
+   *   opened (a sealed JSON object: each of its string values), so that the
+   *   plugin can register them with the root logger's redactions as soon as
+   *   they exist in memory: created, updated, or read by any replica.
+   */
+  constructor(
+    secret: string,
+    options?: { onSecrets?: (secrets: string[]) => void },
+  ) {
     this.key = createHash('sha256').update(`seal:${secret}`).digest();
     this.macKey = createHash('sha256').update(`mac:${secret}`).digest();
+    this.onSecrets = options?.onSecrets;
+  }
+
+  private reveal(plain: string) {
+    // Integrations are opened on every read: tell each plaintext once.
+    if (!this.onSecrets || this.revealed.has(plain)) return;
+    this.revealed.add(plain);
+    let values = [plain];
+    try {
+      const parsed = JSON.parse(plain);
+      if (parsed && typeof parsed === 'object') {
+        values = Object.values(parsed).filter(
+          (v): v is string => typeof v === 'string',
+        );
+      }
+    } catch {
+      // not JSON: the plaintext is the secret
+    }
+    this.onSecrets(values);
   }
 
   seal(plain: string): string {
+    this.reveal(plain);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
@@ -54,10 +85,12 @@ export class SecretBox {
       raw.subarray(0, 12),
     );
     decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([
+    const plain = Buffer.concat([
       decipher.update(raw.subarray(28)),
       decipher.final(),
     ]).toString('utf8');
+    this.reveal(plain);
+    return plain;
   }
 
   mac(value: string): string {

@@ -17,14 +17,33 @@
 import { InputError } from '@backstage/errors';
 import type { NextFunction, Request, Response } from 'express';
 
-/** Whether a string, or any key or string inside an object or array, holds a NUL character. */
-export function containsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (value === null || typeof value !== 'object' || depth > 64) return false;
-  if (Array.isArray(value)) return value.some(v => containsNul(v, depth + 1));
-  return Object.entries(value).some(
-    ([k, v]) => k.includes('\u0000') || containsNul(v, depth + 1),
-  );
+/**
+ * Whether a string, or any key or string inside an object or array at any
+ * depth, holds a NUL character. Iterative with an explicit stack: a depth
+ * cut-off let a NUL nested deeper than it through (to a 500 on PostgreSQL),
+ * and recursion would overflow the call stack on a deep enough body. A
+ * parsed JSON body has no cycles; the visited set guards other callers.
+ */
+export function containsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return true;
+    } else if (v !== null && typeof v === 'object' && !seen.has(v)) {
+      seen.add(v);
+      if (Array.isArray(v)) {
+        for (const item of v) stack.push(item);
+      } else {
+        for (const [k, item] of Object.entries(v)) {
+          if (k.includes('\u0000')) return true;
+          stack.push(item);
+        }
+      }
+    }
+  }
+  return false;
 }
 
 /**

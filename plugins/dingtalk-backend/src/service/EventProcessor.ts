@@ -43,8 +43,17 @@ function field(
   event: Record<string, unknown>,
   name: FieldName,
 ): string | undefined {
-  const value = event[name] ?? event[CAPITALISED[name]];
-  return value === undefined || value === null ? undefined : String(value);
+  const key =
+    event[name] !== undefined && event[name] !== null
+      ? name
+      : CAPITALISED[name];
+  const value = event[key];
+  if (value === undefined || value === null) return undefined;
+  // String() made an object title "[object Object]"; DingTalk sends strings.
+  // A SyntaxError is what both transports refuse as a malformed event.
+  if (typeof value !== 'string')
+    throw new SyntaxError(`the event's ${key} must be a string`);
+  return value;
 }
 
 /**

@@ -55,6 +55,8 @@ export interface DingtalkSettings {
   cardTemplateId: string;
   /** Per-attempt timeout and attempts per call of the DingTalk API client (defaults in DingtalkApiClient). */
   client?: { timeoutMs?: number; maxAttempts?: number };
+  /** What the unauthenticated H5 sign-in may spend (defaults in DingtalkApiClient). */
+  unauthenticatedBudget?: { perDay?: number; perMonth?: number };
 }
 
 export async function readSettings(
@@ -86,6 +88,10 @@ export async function readSettings(
     client: {
       timeoutMs: config.getOptionalNumber('dingtalk.client.timeoutMs'),
       maxAttempts: config.getOptionalNumber('dingtalk.client.maxAttempts'),
+    },
+    unauthenticatedBudget: {
+      perDay: config.getOptionalNumber('dingtalk.h5.budget.perDay'),
+      perMonth: config.getOptionalNumber('dingtalk.h5.budget.perMonth'),
     },
   };
 }
@@ -292,6 +298,7 @@ export class IntegrationRegistry {
       quota: this.quota,
       timeoutMs: this.opts.settings.client?.timeoutMs,
       maxAttempts: this.opts.settings.client?.maxAttempts,
+      unauthenticatedBudget: this.opts.settings.unauthenticatedBudget,
     });
     this.clients.set(i.id, { updatedAt: i.updatedAt, client });
     return client;

@@ -164,12 +164,20 @@ export class People {
         result.notFound.push(ref);
         continue;
       }
-      await this.deps.links.link({
-        integrationId: i.id,
-        userEntityRef: ref,
-        dingtalkUserId: user.userId,
-        linkedAt: new Date().toISOString(),
-      });
+      try {
+        await this.deps.links.link({
+          integrationId: i.id,
+          userEntityRef: ref,
+          dingtalkUserId: user.userId,
+          linkedAt: new Date().toISOString(),
+        });
+      } catch (e) {
+        // That DingTalk account is linked to someone else: moving it takes
+        // an explicit unlink, never a bulk run.
+        if ((e as Error).name !== 'ConflictError') throw e;
+        result.skipped.push(ref);
+        continue;
+      }
       result.linked.push(ref);
     }
     return result;

@@ -34,8 +34,12 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import type { CardsStore } from '../database/CardsStore';
 import type { LinksStore } from '../database/LinksStore';
-import type { SecretBox } from '../lib/SecretBox';
 import { rejectNulCharacters } from '../lib/nul';
+import {
+  CARD_SIGNATURE_HEADER,
+  CARD_TIMESTAMP_HEADER,
+  type CardCallbackSecrets,
+} from './CardCallbackSecrets';
 import type { EventProcessor } from './EventProcessor';
 import type { IntegrationRegistry } from './IntegrationRegistry';
 
@@ -52,14 +56,15 @@ const querySchema = z.object({
 /**
  * DingTalk's callbacks: event subscription (HTTP push) and interactive card
  * button clicks. Not authenticated by Backstage; authenticated by DingTalk's
- * signature and encryption, or by a key only DingTalk was given.
+ * signature and encryption (events) or by DingTalk's signature with the
+ * card callback secret only DingTalk was given (card clicks).
  */
 export function createCallbackRouter(deps: {
   registry: IntegrationRegistry;
   events: EventProcessor;
   cards: CardsStore;
   links: LinksStore;
-  box: SecretBox;
+  cardSecrets: CardCallbackSecrets;
   discovery: DiscoveryService;
   auth: AuthService;
   logger: LoggerService;
@@ -171,12 +176,11 @@ export function createCallbackRouter(deps: {
         throw new NotFoundError(
           `No DingTalk integration with id '${req.params.id}'`,
         );
-      if (
-        String(req.query.key ?? '') !==
-        cardCallbackKey(deps.box, integration.id)
-      ) {
-        throw new AuthenticationError('Unknown card callback key');
-      }
+      // Before anything is parsed or forwarded: only DingTalk knows the secret.
+      await deps.cardSecrets.verify(integration.id, {
+        timestamp: req.get(CARD_TIMESTAMP_HEADER),
+        signature: req.get(CARD_SIGNATURE_HEADER),
+      });
       res.json(
         await handleCardAction(
           deps,
@@ -221,11 +225,6 @@ function open(
     }
     throw e;
   }
-}
-
-/** The key in the card callback URL registered with DingTalk: only DingTalk knows it. */
-export function cardCallbackKey(box: SecretBox, integrationId: string) {
-  return box.mac(`card-callback:${integrationId}`);
 }
 
 const cardCallbackSchema = z

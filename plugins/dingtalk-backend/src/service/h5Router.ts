@@ -20,14 +20,16 @@ import {
   type DiscoveryService,
   type LoggerService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
+import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import type { LinksStore } from '../database/LinksStore';
-import type { SecretBox } from '../lib/SecretBox';
+import type { LinkTicketsStore } from '../database/LinkTicketsStore';
 import { rejectNulCharacters } from '../lib/nul';
+import type { H5RateLimiter } from './H5RateLimiter';
+import { createH5SessionRouter, type H5Settings } from './h5SessionRouter';
 import type {
   DingtalkSettings,
   IntegrationRegistry,
@@ -45,8 +47,10 @@ const PAGES = ['home', 'pc', 'coolapp'] as const;
 export function createH5Router(deps: {
   registry: IntegrationRegistry;
   links: LinksStore;
-  box: SecretBox;
+  tickets: LinkTicketsStore;
+  limiter: H5RateLimiter;
   settings: DingtalkSettings;
+  h5: H5Settings;
   discovery: DiscoveryService;
   auth: AuthService;
   logger: LoggerService;
@@ -57,37 +61,22 @@ export function createH5Router(deps: {
     '@dingtalk-oncall/backstage-plugin-dingtalk-backend',
     'assets/h5',
   );
-  let jsapiBundle: string | undefined;
-
-  router.get('/h5/assets/dingtalk-jsapi.js', (_req, res) => {
-    // DingTalk's JSAPI ships as CommonJS modules; bundle it for the browser
-    // once, on first use, rather than loading it from DingTalk's CDN (which
-    // the CSP would have to allow).
-    if (!jsapiBundle) {
-      const esbuild = require('esbuild');
-      jsapiBundle = esbuild.buildSync({
-        stdin: {
-          contents: 'window.dd = require("dingtalk-jsapi");',
-          resolveDir: path.dirname(
-            require.resolve('dingtalk-jsapi/package.json'),
-          ),
-        },
-        bundle: true,
-        format: 'iife',
-        platform: 'browser',
-        minify: true,
-        write: false,
-      }).outputFiles[0].text as string;
-    }
-    res
-      .type('application/javascript')
-      .set('cache-control', 'public, max-age=3600')
-      .send(jsapiBundle);
-  });
+  // DingTalk's JSAPI ships as CommonJS modules: the package's build bundles
+  // it for the browser into assets/h5/dingtalk-jsapi.js (scripts/build-h5.js),
+  // served with the page's own scripts rather than from DingTalk's CDN (which
+  // the CSP would have to allow).
+  if (!fs.existsSync(path.join(assets, 'dingtalk-jsapi.js'))) {
+    deps.logger.error(
+      'assets/h5/dingtalk-jsapi.js is missing, so the H5 pages cannot call DingTalk: build the package (node scripts/build-h5.js)',
+    );
+  }
   router.use(
     '/h5/assets',
     express.static(assets, { index: false, maxAge: '1h' }),
   );
+  router.get('/h5/assets/dingtalk-jsapi.js', () => {
+    throw new NotFoundError('The H5 JSAPI bundle was not built');
+  });
 
   router.get('/h5/:id/config', async (req, res) => {
     const integration = await deps.registry.find(req.params.id);
@@ -100,6 +89,11 @@ export function createH5Router(deps: {
       name: integration.name,
       corpId: integration.corpId,
       clientId: integration.clientId,
+      // From config only (dingtalk.h5.jsapiUrl: the emulator's stand-in in
+      // development), never from the page's URL: a link could otherwise make
+      // the page run any script its CSP allows.
+      jsapiUrl:
+        deps.h5.jsapiUrl ?? `${req.baseUrl}/h5/assets/dingtalk-jsapi.js`,
     });
   });
 
@@ -113,105 +107,9 @@ export function createH5Router(deps: {
     res.sendFile(path.join(assets, 'index.html'));
   });
 
-  router.post(
-    '/h5/:id/session',
-    express.json({ limit: '4kb' }),
-    rejectNulCharacters,
-    async (req, res) => {
-      const integration = await deps.registry.find(req.params.id);
-      if (!integration)
-        throw new NotFoundError(
-          `No DingTalk integration with id '${req.params.id}'`,
-        );
-      const parsed = z
-        .object({ code: z.string().min(1).max(256) })
-        .safeParse(req.body);
-      if (!parsed.success)
-        throw new InputError('An auth code from requestAuthCode is required');
-      let user;
-      try {
-        user = await deps.registry
-          .client(integration)
-          .getUserInfoByCode(parsed.data.code);
-      } catch (e) {
-        throw new InputError(
-          `DingTalk did not accept the auth code: ${(e as Error).message}`,
-        );
-      }
-      const link = await deps.links.byDingtalkUser(integration.id, user.userId);
-      if (!link) {
-        const ticket = deps.box.sign(
-          {
-            t: 'link',
-            integrationId: integration.id,
-            dingtalkUserId: user.userId,
-            unionId: user.unionId,
-            name: user.name,
-          },
-          15 * 60_000,
-        );
-        const linkUrl = `${deps.settings.appBaseUrl.replace(
-          /\/$/,
-          '',
-        )}/dingtalk/link?integration=${encodeURIComponent(
-          integration.id,
-        )}&ticket=${encodeURIComponent(ticket)}`;
-        res.json({ linked: false, dingtalkName: user.name, linkUrl });
-        return;
-      }
-      res.json({
-        linked: true,
-        dingtalkName: user.name,
-        userEntityRef: link.userEntityRef,
-        incidents: await openIncidents(deps, link.userEntityRef),
-        backstageUrl: deps.settings.appBaseUrl,
-      });
-    },
-  );
+  // The sign-in itself: open to anyone, so rate limited and kept from
+  // spending what paging needs (h5SessionRouter.ts).
+  router.use(createH5SessionRouter(deps));
 
   return router;
-}
-
-/**
- * The person's open incidents, from the on-call plugin's public API when it is
- * installed (the page stays useful without it).
- */
-async function openIncidents(
-  deps: {
-    discovery: DiscoveryService;
-    auth: AuthService;
-    logger: LoggerService;
-    settings: DingtalkSettings;
-  },
-  userEntityRef: string,
-) {
-  try {
-    const baseUrl = await deps.discovery.getBaseUrl('oncall');
-    const { token } = await deps.auth.getPluginRequestToken({
-      onBehalfOf: await deps.auth.getOwnServiceCredentials(),
-      targetPluginId: 'oncall',
-    });
-    const query = new URLSearchParams({
-      responder: userEntityRef,
-      status: 'triggered,acknowledged',
-      limit: '20',
-    });
-    const res = await fetch(`${baseUrl}/incidents?${query}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    if (!res.ok) return [];
-    const body = (await res.json()) as any;
-    return (body.items ?? []).map((i: any) => ({
-      id: i.id,
-      title: i.title,
-      severity: i.severity,
-      status: i.status,
-      url: `${deps.settings.appBaseUrl.replace(
-        /\/$/,
-        '',
-      )}/oncall/incidents/${encodeURIComponent(i.id)}`,
-    }));
-  } catch {
-    return [];
-  }
 }

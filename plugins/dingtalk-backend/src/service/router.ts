@@ -329,6 +329,54 @@ export async function createApiRouter(deps: {
     });
   });
 
+  // Whether a group belongs to this integration: the app is installed there
+  // (a known group), or it is a scene group made from the integration's war
+  // room template. Callers check this before posting into a group someone
+  // named, so a card cannot be sent to a group of the caller's choosing.
+  router.get(
+    '/integrations/:id/groups/:openConversationId',
+    async (req, res) => {
+      await authorize(req, dingtalkIntegrationReadPermission);
+      const integration = await registry.get(req.params.id);
+      const { openConversationId } = parse(
+        z.object({
+          openConversationId: z.string().regex(/^[A-Za-z0-9+/=_:.-]{1,128}$/),
+        }),
+        req.params,
+      );
+      const known = await deps.groups.get(integration.id, openConversationId);
+      if (known?.installed) {
+        res.json({ openConversationId, title: known.title, kind: 'group' });
+        return;
+      }
+      const templateId = integration.warRoom.templateId;
+      let reason = 'the app is not installed there';
+      if (templateId) {
+        try {
+          const info = await registry
+            .client(integration)
+            .getSceneGroup(openConversationId);
+          if (info.template_id === templateId) {
+            res.json({
+              openConversationId,
+              title: String(info.title ?? ''),
+              kind: 'war-room',
+            });
+            return;
+          }
+          reason += ` and it is not a war room of the template ${templateId}`;
+        } catch (e) {
+          reason += ` and DingTalk does not know it as a war room of this app (${
+            (e as Error).message
+          })`;
+        }
+      }
+      throw new NotFoundError(
+        `Group ${openConversationId} does not belong to integration '${integration.id}': ${reason}`,
+      );
+    },
+  );
+
   router.post('/integrations/:id/groups/refresh', async (req, res) => {
     await authorize(req, dingtalkIntegrationUpdatePermission);
     const integration = await registry.get(req.params.id);
@@ -412,40 +460,7 @@ export async function createApiRouter(deps: {
     );
   });
 
-  router.post('/links/confirm', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const { ticket } = parse(
-      z.object({ ticket: z.string().min(1).max(4096) }).strict(),
-      req.body,
-    );
-    const payload = deps.box.verify<{
-      t: 'link';
-      integrationId: string;
-      dingtalkUserId: string;
-      unionId?: string;
-      name?: string;
-    }>(ticket);
-    if (!payload || payload.t !== 'link')
-      throw new InputError(
-        'The link ticket is invalid or has expired: open the DingTalk app again',
-      );
-    await registry.get(payload.integrationId);
-    const link = {
-      integrationId: payload.integrationId,
-      userEntityRef: credentials.principal.userEntityRef,
-      dingtalkUserId: payload.dingtalkUserId,
-      unionId: payload.unionId,
-      name: payload.name,
-      linkedAt: new Date().toISOString(),
-    };
-    await audited(
-      req,
-      'link-mutate',
-      { action: 'link', integrationId: link.integrationId },
-      () => deps.links.link(link),
-    );
-    res.status(201).json(link);
-  });
+  // POST /links/preview and /links/confirm: linkRouter.ts.
 
   router.get('/links', async (req, res) => {
     const credentials = await authorize(req, dingtalkIntegrationReadPermission);

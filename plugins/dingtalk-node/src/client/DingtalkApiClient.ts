@@ -20,7 +20,11 @@ import {
   DingtalkEdition,
 } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { classifyDingtalkError, DingtalkApiError } from './errors';
-import type { DingtalkRateLimiter } from './DingtalkRateLimiter';
+import {
+  unauthenticatedShare,
+  type DingtalkCallLane,
+  type DingtalkRateLimiter,
+} from './DingtalkRateLimiter';
 import type { DingtalkQuotaCounter } from './DingtalkQuotaCounter';
 import type { DingtalkTokenProvider } from './DingtalkTokenProvider';
 
@@ -48,6 +52,24 @@ export interface DingtalkApiClientOptions {
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /**
+   * What calls made for unauthenticated requests (lane `unauthenticated`) may
+   * use of the monthly quota. Default: a tenth of the edition's monthly quota
+   * per month and a hundredth per day (Standard: 1,000 and 100), so that a
+   * flood of sign-in attempts can neither empty the month nor lock sign-in
+   * out for the rest of it after one bad day.
+   */
+  unauthenticatedBudget?: { perDay?: number; perMonth?: number };
+}
+
+/**
+ * How a call is made. `lane: 'unauthenticated'` for calls an anonymous
+ * request causes: a small share of the QPS and of the quota, no retries, no
+ * queueing beyond a moment.
+ * @public
+ */
+export interface DingtalkCallOptions {
+  lane?: DingtalkCallLane;
 }
 
 /** The most users DingTalk accepts in one oToMessages/batchSend call. @public */
@@ -96,6 +118,16 @@ const userInfoResponse = z.object({
     name: z.string().optional(),
   }),
 });
+const userGetResponse = z.object({
+  result: z.object({
+    userid: z.string(),
+    name: z.string().optional(),
+    avatar: z.string().optional(),
+    mobile: z.string().optional(),
+    email: z.string().optional(),
+    org_email: z.string().optional(),
+  }),
+});
 const groupQueryResponse = z.object({
   openConversationId: z.string(),
   title: z.string(),
@@ -115,7 +147,44 @@ type Request = {
    * lost after the request was sent): a retry could deliver it twice.
    */
   idempotent?: boolean;
+  lane?: DingtalkCallLane;
 };
+
+function laneBusy(api: string) {
+  return new DingtalkApiError({
+    kind: 'flow-control',
+    code: 'unauthenticated-lane-busy',
+    message: 'the share of the QPS kept for unauthenticated requests is in use',
+    status: 0,
+    api,
+  });
+}
+
+/** At most `limit` calls of the unauthenticated lane in flight per app in this process. */
+const unauthenticatedGate = new (class {
+  private readonly inFlight = new Map<string, number>();
+
+  async enter(
+    key: string,
+    limit: number,
+    maxWaitMs: number,
+  ): Promise<(() => void) | undefined> {
+    const giveUpAt = Date.now() + maxWaitMs;
+    while ((this.inFlight.get(key) ?? 0) >= limit) {
+      if (Date.now() >= giveUpAt) return undefined;
+      await new Promise(r => setTimeout(r, 25 + Math.random() * 25));
+    }
+    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.inFlight.get(key) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(key, left);
+      else this.inFlight.delete(key);
+    };
+  }
+})();
 
 /** Connection errors raised before a request reached DingTalk: safe to retry any call. */
 const NOT_SENT_CODES = new Set([
@@ -344,9 +413,16 @@ export class DingtalkApiClient {
     });
   }
 
+  /**
+   * Registers (or, with forceUpdate, replaces) the URL DingTalk posts card
+   * clicks of `callbackRouteKey` to. With an `apiSecret` DingTalk signs every
+   * callback: `x-ddpaas-signature-timestamp` and `x-ddpaas-signature` =
+   * base64(HMAC-SHA256(apiSecret, timestamp)).
+   */
   async registerCardCallback(req: {
     callbackRouteKey: string;
     callbackUrl: string;
+    apiSecret?: string;
   }) {
     await this.call('card.callbacks.register', {
       host: 'api',
@@ -446,13 +522,39 @@ export class DingtalkApiClient {
     }
   }
 
-  /** Exchanges an H5 JSAPI auth code (login-free) for the user's identity. */
-  async getUserInfoByCode(code: string) {
+  /**
+   * A user's profile: name, avatar, mobile and email (needs the app's
+   * `qyapi_get_member` permission). Empty strings are left out.
+   */
+  async getUser(userId: string) {
+    const body = await this.call('user.get', {
+      host: 'oapi',
+      method: 'POST',
+      path: '/topapi/v2/user/get',
+      body: { userid: userId, language: 'zh_CN' },
+    });
+    const { result } = this.parse('user.get', userGetResponse, body);
+    return {
+      userId: result.userid,
+      name: result.name || undefined,
+      avatar: result.avatar || undefined,
+      mobile: result.mobile || undefined,
+      email: result.email || result.org_email || undefined,
+    };
+  }
+
+  /**
+   * Exchanges an H5 JSAPI auth code (login-free) for the user's identity.
+   * Anyone can post a code to the H5 session route: call it in the
+   * `unauthenticated` lane from there.
+   */
+  async getUserInfoByCode(code: string, opts: DingtalkCallOptions = {}) {
     const body = await this.call('user.getuserinfo', {
       host: 'oapi',
       method: 'POST',
       path: '/topapi/v2/user/getuserinfo',
       body: { code },
+      lane: opts.lane,
     });
     const { result } = this.parse('user.getuserinfo', userInfoResponse, body);
     return {
@@ -488,10 +590,40 @@ export class DingtalkApiClient {
     req: Request,
     token: string | undefined,
   ): Promise<unknown> {
-    const maxAttempts = this.opts.maxAttempts ?? 4;
+    if (req.lane !== 'unauthenticated') return this.attempts(api, req, token);
+    // Anonymous callers wait their turn here, in memory, a few at a time
+    // per app and process, rather than all at once in the shared limiter's
+    // database where paging waits too.
+    const { clientId, edition } = this.opts.credentials;
+    const release = await unauthenticatedGate.enter(
+      clientId,
+      unauthenticatedShare(DINGTALK_EDITIONS[edition].qps),
+      2000,
+    );
+    if (!release) throw laneBusy(api);
+    try {
+      return await this.attempts(api, req, token);
+    } finally {
+      release();
+    }
+  }
+
+  private async attempts(
+    api: string,
+    req: Request,
+    token: string | undefined,
+  ): Promise<unknown> {
+    const lane = req.lane ?? 'default';
+    // An anonymous request gets one attempt: retries would spend more of
+    // what paging needs on someone who may be guessing.
+    const maxAttempts =
+      lane === 'unauthenticated' ? 1 : this.opts.maxAttempts ?? 4;
     const { edition, clientId } = this.opts.credentials;
     const metered = req.metered !== false;
     for (let attempt = 1; ; attempt++) {
+      if (metered && lane === 'unauthenticated' && this.opts.quota) {
+        await this.checkUnauthenticatedBudget(api);
+      }
       if (metered && this.opts.quota) {
         const used = await this.opts.quota.monthCalls(clientId);
         if (used >= DINGTALK_EDITIONS[edition].monthlyQuota) {
@@ -504,16 +636,21 @@ export class DingtalkApiClient {
           });
         }
       }
-      if (metered && this.opts.limiter) {
-        await this.opts.limiter.acquire(
+      if (
+        metered &&
+        this.opts.limiter &&
+        !(await this.opts.limiter.acquire(
           clientId,
           DINGTALK_EDITIONS[edition].qps,
-        );
+          { lane },
+        ))
+      ) {
+        throw laneBusy(api);
       }
       let error: DingtalkApiError;
       try {
         const body = await this.once(api, req, token);
-        if (metered) await this.opts.quota?.record(clientId, api);
+        if (metered) await this.opts.quota?.record(clientId, api, lane);
         return body;
       } catch (e) {
         if (!(e instanceof DingtalkApiError)) throw e;
@@ -524,7 +661,7 @@ export class DingtalkApiClient {
           e.kind !== 'flow-control' &&
           e.kind !== 'quota'
         ) {
-          await this.opts.quota?.record(clientId, api);
+          await this.opts.quota?.record(clientId, api, lane);
         }
       }
       if (!error.retryable || attempt >= maxAttempts) throw error;
@@ -534,6 +671,25 @@ export class DingtalkApiClient {
       }
       const backoff = Math.min(5000, 250 * 2 ** (attempt - 1));
       await this.sleep(Math.floor(this.random() * backoff) + 50);
+    }
+  }
+
+  private async checkUnauthenticatedBudget(api: string) {
+    const { edition, clientId } = this.opts.credentials;
+    const monthly = DINGTALK_EDITIONS[edition].monthlyQuota;
+    const perMonth =
+      this.opts.unauthenticatedBudget?.perMonth ?? Math.floor(monthly / 10);
+    const perDay =
+      this.opts.unauthenticatedBudget?.perDay ?? Math.floor(monthly / 100);
+    const used = await this.opts.quota!.unauthenticatedCalls(clientId);
+    if (used.day >= perDay || used.month >= perMonth) {
+      throw new DingtalkApiError({
+        kind: 'quota',
+        code: 'unauthenticated-budget-exhausted',
+        message: `the budget for unauthenticated requests (${perDay} calls a day, ${perMonth} a month) is used up`,
+        status: 0,
+        api,
+      });
     }
   }
 

@@ -15,6 +15,9 @@
  */
 
 import type { Knex } from 'knex';
+import type { DingtalkCallLane } from './DingtalkRateLimiter';
+
+const UNAUTHENTICATED_API_SUFFIX = '@unauthenticated';
 
 /**
  * Counts an app's metered DingTalk calls per day and API, persisted so that
@@ -31,10 +34,21 @@ export class DingtalkQuotaCounter {
     this.now = opts.now ?? Date.now;
   }
 
-  async record(clientId: string, api: string): Promise<void> {
+  /**
+   * Calls of the `unauthenticated` lane are kept under `<api>@unauthenticated`
+   * (they count in the month like any other, and the usage page shows them
+   * apart), so that their own small budget can be checked.
+   */
+  async record(
+    clientId: string,
+    api: string,
+    lane: DingtalkCallLane = 'default',
+  ): Promise<void> {
+    const key =
+      lane === 'unauthenticated' ? `${api}${UNAUTHENTICATED_API_SUFFIX}` : api;
     const day = new Date(this.now()).toISOString().slice(0, 10);
     await this.db('dingtalk_usage')
-      .insert({ client_id: clientId, day, api, calls: 1 })
+      .insert({ client_id: clientId, day, api: key, calls: 1 })
       .onConflict(['client_id', 'day', 'api'])
       .merge({ calls: this.db.raw('dingtalk_usage.calls + 1') });
   }
@@ -47,6 +61,26 @@ export class DingtalkQuotaCounter {
       .andWhere('day', 'like', `${month}-%`)
       .sum({ calls: 'calls' });
     return Number((row as any)?.calls ?? 0);
+  }
+
+  /** Calls of the `unauthenticated` lane today and this month (UTC). */
+  async unauthenticatedCalls(
+    clientId: string,
+    at: number = this.now(),
+  ): Promise<{ day: number; month: number }> {
+    const day = new Date(at).toISOString().slice(0, 10);
+    const rows = await this.db('dingtalk_usage')
+      .where('client_id', clientId)
+      .andWhere('day', 'like', `${day.slice(0, 7)}-%`)
+      .andWhere('api', 'like', `%${UNAUTHENTICATED_API_SUFFIX}`)
+      .select('day', 'calls');
+    let month = 0;
+    let today = 0;
+    for (const row of rows) {
+      month += Number(row.calls);
+      if (row.day === day) today += Number(row.calls);
+    }
+    return { day: today, month };
   }
 
   async usage(clientId: string, at: number = this.now()) {

@@ -16,6 +16,11 @@
 
 import type { Knex } from 'knex';
 
+/** Which share of the QPS a call may use. @public */
+export type DingtalkCallLane = 'default' | 'unauthenticated';
+
+const LANE_SUFFIX = '#unauthenticated';
+
 /**
  * Keeps every replica together under an app's QPS limit. The budget lives in
  * the database as one counter per app per wall-clock second, incremented
@@ -23,6 +28,12 @@ import type { Knex } from 'knex';
  * DingTalk counts calls as they arrive, so calls acquired at the very end of
  * a second could land in the next one: the tail of each second is not used,
  * and neither is a tenth of each second's budget.
+ *
+ * Calls made for unauthenticated requests (the H5 sign-in: anyone can post a
+ * code) run in the `unauthenticated` lane: they may take at most
+ * {@link unauthenticatedShare} of each second's budget, counted in a row of
+ * their own before they count in the app's row, so the rest of every second
+ * stays for paging and other authenticated work however many of them wait.
  * @public
  */
 export class DingtalkRateLimiter {
@@ -41,9 +52,23 @@ export class DingtalkRateLimiter {
     this.tailMs = opts.tailMs ?? 300;
   }
 
-  /** Resolves when the caller may make one call for `clientId`. */
-  async acquire(clientId: string, qps: number): Promise<void> {
+  /**
+   * Resolves when the caller may make one call for `clientId`. In the
+   * `unauthenticated` lane it gives up after `maxWaitMs` (default 2 s) and
+   * resolves false: an anonymous request does not queue for long.
+   */
+  async acquire(
+    clientId: string,
+    qps: number,
+    opts: { lane?: DingtalkCallLane; maxWaitMs?: number } = {},
+  ): Promise<boolean> {
+    const lane = opts.lane ?? 'default';
+    const giveUpAt =
+      lane === 'unauthenticated'
+        ? this.now() + (opts.maxWaitMs ?? 2000)
+        : Infinity;
     for (;;) {
+      if (this.now() > giveUpAt) return false;
       const t = this.now();
       const intoSecond = t % 1000;
       if (intoSecond >= 1000 - this.tailMs) {
@@ -51,6 +76,16 @@ export class DingtalkRateLimiter {
         continue;
       }
       const second = Math.floor(t / 1000);
+      if (
+        lane === 'unauthenticated' &&
+        (await this.increment(`${clientId}${LANE_SUFFIX}`, second)) >
+          unauthenticatedShare(qps)
+      ) {
+        // Come back a little after the next second starts: paging that
+        // waits for the same second takes its slots first.
+        await sleep(laneDelay(this.now()));
+        continue;
+      }
       const count = await this.increment(clientId, second);
       // The increment may have waited for a pooled connection or a row lock:
       // a slot taken for a second that has since ended (or whose tail has
@@ -62,12 +97,16 @@ export class DingtalkRateLimiter {
         after % 1000 < 1000 - this.tailMs;
       if (count <= budget(qps) && stillInSecond) {
         this.cleanup(second).catch(() => {});
-        return;
+        return true;
       }
       if (count <= budget(qps)) continue;
       // Full: wait for the next second, with jitter so that waiting replicas
       // do not all hit the database at the same instant.
-      await sleep(1000 - (this.now() % 1000) + Math.floor(Math.random() * 20));
+      await sleep(
+        lane === 'unauthenticated'
+          ? laneDelay(this.now())
+          : 1000 - (this.now() % 1000) + Math.floor(Math.random() * 20),
+      );
     }
   }
 
@@ -91,12 +130,26 @@ export class DingtalkRateLimiter {
 }
 
 /**
+ * The calls per second that the `unauthenticated` lane may take: a tenth of
+ * the budget, at least one (Standard: 1 of 18, Professional: 3 of 36,
+ * Exclusive: 5 of 54).
+ * @public
+ */
+export function unauthenticatedShare(qps: number): number {
+  return Math.max(1, Math.floor(budget(qps) / 10));
+}
+
+/**
  * A tenth of the QPS stays unused: a call handed out at the end of one second
  * may arrive in the next (a busy event loop, a slow network), where it must
  * still find room.
  */
-export function budget(qps: number): number {
+function budget(qps: number): number {
   return Math.max(1, qps - Math.ceil(qps / 10));
+}
+
+function laneDelay(now: number) {
+  return 1000 - (now % 1000) + 100 + Math.floor(Math.random() * 100);
 }
 
 function sleep(ms: number) {

@@ -108,6 +108,18 @@ export interface DingtalkNotifierService {
     limit?: number;
     cursor?: string;
   }): Promise<{ items: DingtalkGroupChat[]; nextCursor?: string }>;
+  /**
+   * The group, if it belongs to the integration: the app is installed there
+   * (`kind: 'group'`) or it is a war room of the integration's template
+   * (`kind: 'war-room'`); undefined otherwise.
+   */
+  findGroup(req: {
+    integrationId: string;
+    openConversationId: string;
+  }): Promise<
+    | { openConversationId: string; title: string; kind: 'group' | 'war-room' }
+    | undefined
+  >;
   usage(integrationId: string): Promise<DingtalkUsage>;
   resolveUsers(req: {
     integrationId?: string;
@@ -170,6 +182,24 @@ export class DefaultDingtalkNotifier implements DingtalkNotifierService {
 
   listIntegrations() {
     return this.request<DingtalkIntegration[]>('GET', '/integrations');
+  }
+
+  async findGroup(req: { integrationId: string; openConversationId: string }) {
+    try {
+      return await this.request<{
+        openConversationId: string;
+        title: string;
+        kind: 'group' | 'war-room';
+      }>(
+        'GET',
+        `/integrations/${encodeURIComponent(
+          req.integrationId,
+        )}/groups/${encodeURIComponent(req.openConversationId)}`,
+      );
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
   }
 
   listGroups(req: {

@@ -37,6 +37,18 @@ export interface LinkedUserRow {
   linkedAt?: string;
 }
 
+/** What a link ticket would bind, for the person to check first. @public */
+export interface LinkPreview {
+  integration: { id: string; name: string; corpId: string };
+  dingtalk: { userId: string; name?: string; avatarUrl?: string };
+  backstage: { userEntityRef: string; displayName?: string };
+  /** Where the catalog and DingTalk disagree (mobile, email). */
+  warnings: string[];
+  /** Set when either account is linked already: unlink first. */
+  conflict?: string;
+  expiresAt: string;
+}
+
 /** @public */
 export interface Page<T> {
   items: T[];
@@ -80,6 +92,7 @@ export interface DingtalkApi {
     integrationId: string,
   ): Promise<{ linked: string[]; notFound: string[]; skipped: string[] }>;
   myLinks(): Promise<DingtalkAccountLink[]>;
+  previewLink(ticket: string): Promise<LinkPreview>;
   confirmLink(ticket: string): Promise<DingtalkAccountLink>;
 }
 
@@ -170,19 +183,34 @@ export class DingtalkClient implements DingtalkApi {
   myLinks() {
     return this.request<DingtalkAccountLink[]>('GET', '/links/me');
   }
+  // Both send the H5 session cookie the DingTalk page got: the backend
+  // accepts a ticket only from the browser it was issued to.
+  previewLink(ticket: string) {
+    return this.request<LinkPreview>(
+      'POST',
+      '/links/preview',
+      { ticket },
+      { credentials: 'include' },
+    );
+  }
   confirmLink(ticket: string) {
-    return this.request<DingtalkAccountLink>('POST', '/links/confirm', {
-      ticket,
-    });
+    return this.request<DingtalkAccountLink>(
+      'POST',
+      '/links/confirm',
+      { ticket },
+      { credentials: 'include' },
+    );
   }
 
   private async request<T>(
     method: string,
     path: string,
     body?: unknown,
+    init: { credentials?: RequestCredentials } = {},
   ): Promise<T> {
     const baseUrl = await this.deps.discoveryApi.getBaseUrl('dingtalk');
     const res = await this.deps.fetchApi.fetch(`${baseUrl}${path}`, {
+      ...init,
       method,
       headers:
         body === undefined ? undefined : { 'content-type': 'application/json' },

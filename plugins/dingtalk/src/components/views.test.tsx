@@ -180,15 +180,28 @@ describe('LinkedUsers and AccountLinkCard', () => {
   });
 });
 
+const PREVIEW = {
+  integration: { id: 'demo', name: 'Demo corp', corpId: 'dingdemo' },
+  dingtalk: {
+    userId: 'alice',
+    name: 'Alice Wang',
+    avatarUrl: 'https://static-legacy.dingtalk.com/media/alice.png',
+  },
+  backstage: { userEntityRef: 'user:default/alice', displayName: 'Alice' },
+  warnings: [],
+  expiresAt: '',
+};
+
 describe('LinkAccountPage', () => {
-  it('confirms the link ticket from the DingTalk H5 page', async () => {
+  it('shows who will be linked to whom, then confirms the ticket from the fragment', async () => {
     window.history.pushState(
       {},
       '',
-      '/dingtalk/link?integration=demo&ticket=abc.def',
+      '/dingtalk/link?integration=demo#ticket=abc.def',
     );
     let ticket: unknown;
     server.use(
+      http.post(`${BASE}/links/preview`, () => HttpResponse.json(PREVIEW)),
       http.post(`${BASE}/links/confirm`, async ({ request }) => {
         ticket = ((await request.json()) as any).ticket;
         return HttpResponse.json(
@@ -204,6 +217,16 @@ describe('LinkAccountPage', () => {
       }),
     );
     await render(<LinkAccountPage />);
+    expect(
+      await screen.findByText(
+        'DingTalk account: Alice Wang, of Demo corp (corp dingdemo)',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Will be linked to your Backstage identity: Alice (user:default/alice)',
+      ),
+    ).toBeInTheDocument();
     fireEvent.click(screen.getByRole('button', { name: 'Link my account' }));
     expect(
       await screen.findByText(
@@ -213,14 +236,34 @@ describe('LinkAccountPage', () => {
     expect(ticket).toBe('abc.def');
   });
 
-  it('explains an expired ticket', async () => {
-    window.history.pushState(
-      {},
-      '',
-      '/dingtalk/link?integration=demo&ticket=old',
-    );
+  it('warns about a mismatch and will not link over an existing link', async () => {
+    window.history.pushState({}, '', '/dingtalk/link#ticket=t2');
     server.use(
-      http.post(`${BASE}/links/confirm`, () =>
+      http.post(`${BASE}/links/preview`, () =>
+        HttpResponse.json({
+          ...PREVIEW,
+          warnings: [
+            'The mobile number in the catalog is not the one of this DingTalk account',
+          ],
+          conflict:
+            "user:default/alice is already linked to a DingTalk account in integration 'demo': unlink it first, then link again",
+        }),
+      ),
+    );
+    await render(<LinkAccountPage />);
+    expect(
+      await screen.findByText(/Check before linking: The mobile number/),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/unlink it first/)).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Link my account' }),
+    ).toBeDisabled();
+  });
+
+  it('explains an expired ticket', async () => {
+    window.history.pushState({}, '', '/dingtalk/link#ticket=old');
+    server.use(
+      http.post(`${BASE}/links/preview`, () =>
         HttpResponse.json(
           {
             error: {
@@ -234,7 +277,6 @@ describe('LinkAccountPage', () => {
       ),
     );
     await render(<LinkAccountPage />);
-    fireEvent.click(screen.getByRole('button', { name: 'Link my account' }));
     expect(
       await screen.findByText(/has expired: open the DingTalk app again/),
     ).toBeInTheDocument();

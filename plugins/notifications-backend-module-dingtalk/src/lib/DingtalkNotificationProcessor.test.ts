@@ -137,6 +137,7 @@ describe('DingtalkNotificationProcessor', () => {
       db,
       appBaseUrl: 'http://localhost:3000',
       throttle: { limit: 100, intervalMs: 1000 },
+      allowedLinkHosts: ['grafana.example.com'],
     });
   });
   afterAll(async () => {
@@ -212,6 +213,55 @@ describe('DingtalkNotificationProcessor', () => {
     expect(
       emu.control.cards({ openConversationId: 'cid-payments' })[0].history,
     ).toHaveLength(2);
+  });
+
+  it('sends notification text escaped, and links only to Backstage and allowed hosts', async () => {
+    const send = async (payload: any) => {
+      const options = {
+        recipients: {
+          type: 'entity' as const,
+          entityRef: 'user:default/alice',
+        },
+        payload,
+      };
+      await processor.postProcess(
+        {
+          id: `n-${payload.scope}`,
+          user: 'user:default/alice',
+          created: new Date(),
+          origin: 'test',
+          payload,
+        } as any,
+        options,
+      );
+      return emu.control
+        .cards({ userId: 'alice' })
+        .find(c => c.cardParamMap.title.includes(payload.scope))!;
+    };
+    const evil = await send({
+      scope: 'evil-1',
+      title: 'evil-1 [Click](https://evil.example/ack)',
+      description:
+        '![](https://evil.example/t.png) @13800000000 <font color=red>x</font>',
+      link: 'https://evil.example/phish',
+    });
+    const { markdown, title, link } = evil.cardParamMap;
+    for (const text of [markdown, title]) {
+      expect(text).not.toContain('https://evil.example');
+      expect(text).not.toMatch(/!\[|<font|@13800000000|\[Click\]/);
+    }
+    expect(markdown).toContain('＠13800000000');
+    expect(markdown).not.toContain('Open in Backstage');
+    expect(link).toBe('');
+    const allowed = await send({
+      scope: 'allowed-1',
+      title: 'allowed-1',
+      link: 'https://grafana.example.com/d/x',
+    });
+    expect(allowed.cardParamMap.link).toBe('https://grafana.example.com/d/x');
+    expect(allowed.cardParamMap.markdown).toContain(
+      '[Open in Backstage](https://grafana.example.com/d/x)',
+    );
   });
 
   it('does not DM users who only got a notification through a group', async () => {

@@ -25,7 +25,11 @@ import type {
   NotificationProcessor,
   NotificationSendOptions,
 } from '@backstage/plugin-notifications-node';
-import type { DingtalkNotifierService } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
+import {
+  DingtalkLinkPolicy,
+  escapeDingtalkMarkdown,
+  type DingtalkNotifierService,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import pThrottle from 'p-throttle';
@@ -49,6 +53,7 @@ const SEVERITY = {
  */
 export class DingtalkNotificationProcessor implements NotificationProcessor {
   private readonly send: (fn: () => Promise<void>) => Promise<void>;
+  private readonly links: DingtalkLinkPolicy;
 
   constructor(
     private readonly deps: {
@@ -60,8 +65,14 @@ export class DingtalkNotificationProcessor implements NotificationProcessor {
       appBaseUrl: string;
       integrationId?: string;
       throttle?: { limit: number; intervalMs: number };
+      /** Hosts besides the app that a notification's link may point to. */
+      allowedLinkHosts?: string[];
     },
   ) {
+    this.links = new DingtalkLinkPolicy({
+      baseUrl: deps.appBaseUrl,
+      allowedHosts: deps.allowedLinkHosts,
+    });
     // Smooths bursts from one backend; the cluster-wide QPS limit is kept by
     // the dingtalk backend, which every send goes through.
     const throttle = pThrottle({
@@ -138,21 +149,22 @@ export class DingtalkNotificationProcessor implements NotificationProcessor {
       .digest('hex')
       .slice(0, 32)}`;
     const severity = SEVERITY[payload.severity ?? 'normal'];
-    const link = payload.link
-      ? new URL(
-          payload.link,
-          `${this.deps.appBaseUrl.replace(/\/$/, '')}/`,
-        ).toString()
-      : undefined;
+    // Any plugin can send a notification, with text from anywhere (an alert,
+    // a build log): it is escaped so that it renders as text, and the card
+    // links only to Backstage and the allowed hosts.
+    const link = this.links.filter(
+      resolveLink(payload.link, this.deps.appBaseUrl),
+    );
+    const title = escapeDingtalkMarkdown(payload.title, this.links);
     const markdown = [
       `**${severity}**`,
-      payload.description ?? '',
+      escapeDingtalkMarkdown(payload.description ?? '', this.links),
       link ? `[Open in Backstage](${link})` : '',
     ]
       .filter(Boolean)
       .join('\n\n');
     const cardParamMap = {
-      title: payload.title,
+      title,
       markdown,
       severity: payload.severity ?? 'normal',
       link: link ?? '',
@@ -180,7 +192,7 @@ export class DingtalkNotificationProcessor implements NotificationProcessor {
         message: {
           type: 'card',
           outTrackId,
-          title: payload.title,
+          title,
           markdown,
           cardParamMap,
           actions: link ? [{ id: 'open', label: 'Open', url: link }] : [],
@@ -198,5 +210,14 @@ export class DingtalkNotificationProcessor implements NotificationProcessor {
           .ignore();
       }
     });
+  }
+}
+
+function resolveLink(link: string | undefined, appBaseUrl: string) {
+  if (!link) return undefined;
+  try {
+    return new URL(link, `${appBaseUrl.replace(/\/$/, '')}/`).toString();
+  } catch {
+    return undefined;
   }
 }

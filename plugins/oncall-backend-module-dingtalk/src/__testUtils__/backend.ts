@@ -19,15 +19,18 @@
 // bench/storm.ts.
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type {
+  BackendFeature,
   SchedulerService,
   ServiceFactory,
 } from '@backstage/backend-plugin-api';
+import type { PermissionPolicy } from '@backstage/plugin-permission-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { Entity } from '@backstage/catalog-model';
 import dingtalkPlugin from '@dingtalk-oncall/backstage-plugin-dingtalk-backend';
 import { createOncallPlugin } from '@dingtalk-oncall/backstage-plugin-oncall-backend';
 import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import { oncallModuleDingtalk } from '../module';
+import { realPermissions } from './policy';
 
 export const APP = {
   corpId: 'dingcorp',
@@ -41,7 +44,11 @@ export const SERVICE = 'component:default/checkout-api';
 export const T0 = Date.parse('2026-11-24T03:00:00Z');
 export const MINUTE = 60_000;
 
-export const user = (name: string, mobile?: string): Entity => ({
+export const user = (
+  name: string,
+  mobile?: string,
+  memberOf: string[] = [],
+): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'User',
   metadata: {
@@ -49,7 +56,7 @@ export const user = (name: string, mobile?: string): Entity => ({
     namespace: 'default',
     annotations: mobile ? { 'dingtalk.com/mobile': mobile } : {},
   },
-  spec: { profile: { displayName: name }, memberOf: [] },
+  spec: { profile: { displayName: name }, memberOf },
 });
 
 export const service = (name: string): Entity => ({
@@ -114,6 +121,12 @@ export async function startOncallWithDingtalk(
     aggregation?: object;
     entities?: Entity[];
     transport?: 'http' | 'stream';
+    /** A real permission backend with this policy, instead of allow-all. */
+    policy?: PermissionPolicy;
+    /** More features, e.g. a service factory overriding a default. */
+    features?: BackendFeature[];
+    /** More of this module's config (`oncall.channels.dingtalk`). */
+    channelConfig?: object;
   } = {},
 ) {
   const transport = opts.transport ?? 'http';
@@ -132,8 +145,9 @@ export async function startOncallWithDingtalk(
       scheduler.factory({ skipTaskRunOnStartup: true }),
       catalogServiceMock.factory({
         entities: [
-          user('alice', '13800000001'),
-          user('bob', '13800000002'),
+          // alice and bob are on call for checkout-api (owned by sre)
+          user('alice', '13800000001', ['sre']),
+          user('bob', '13800000002', ['sre']),
           user('mock', '13800000009'),
           service('checkout-api'),
           ...(opts.entities ?? []),
@@ -165,15 +179,19 @@ export async function startOncallWithDingtalk(
               },
             ],
           },
+          ...(opts.policy ? { permission: { enabled: true } } : {}),
           oncall: {
             channels: {
               dingtalk: {
                 aggregation: { digestSeconds: 3600, ...opts.aggregation },
+                ...opts.channelConfig,
               },
             },
           },
         },
       }),
+      ...(opts.policy ? realPermissions(opts.policy) : []),
+      ...(opts.features ?? []),
     ],
   });
   if (transport === 'stream') {

@@ -15,7 +15,7 @@
  */
 
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import type {
   DeliveryRecord,
   DingtalkIntegration,
@@ -76,6 +76,8 @@ export class DingtalkChannel implements OncallChannel {
       db: Knex;
       logger: LoggerService;
       appBaseUrl: string;
+      /** Hosts besides the app that links in alert text may point to. */
+      allowedLinkHosts?: string[];
       template?: string;
       defaultIntegrationId?: string;
       aggregation: AggregationOptions;
@@ -96,6 +98,7 @@ export class DingtalkChannel implements OncallChannel {
     return incidentCard({
       incident,
       appBaseUrl: this.deps.appBaseUrl,
+      allowedLinkHosts: this.deps.allowedLinkHosts,
       template: this.deps.template,
     }).cardParamMap;
   }
@@ -256,7 +259,11 @@ export class DingtalkChannel implements OncallChannel {
     dest: Destination;
     incidents: Incident[];
   }): Promise<void> {
-    const card = digestCard(incidents, this.deps.appBaseUrl);
+    const card = digestCard(
+      incidents,
+      this.deps.appBaseUrl,
+      this.deps.allowedLinkHosts,
+    );
     const outTrackId = `oncall-digest-${hash(
       `${destKey(dest)}:${incidents.map(i => i.id).join(',')}`,
     )}`;
@@ -365,6 +372,7 @@ export class DingtalkChannel implements OncallChannel {
     return incidentCard({
       incident,
       appBaseUrl: this.deps.appBaseUrl,
+      allowedLinkHosts: this.deps.allowedLinkHosts,
       template: this.deps.template,
       mentions: dest.group ? incident.responders : undefined,
       warRoomUrl: room?.url,
@@ -456,6 +464,17 @@ export class DingtalkChannel implements OncallChannel {
       throw new InputError(
         'No DingTalk integration: add one on the DingTalk page first',
       );
+    // Only a group of this integration: else the bot would post the incident
+    // card into any group the caller names.
+    const group = await this.deps.notifier.findGroup({
+      integrationId: integration.id,
+      openConversationId: room.openConversationId,
+    });
+    if (!group)
+      throw new NotAllowedError(
+        `Group ${room.openConversationId} does not belong to the DingTalk integration '${integration.id}' ` +
+          "(neither a group with the app installed nor a war room of the integration's template); it cannot become the incident's war room",
+      );
     const target = destKey({
       integrationId: integration.id,
       group: room.openConversationId,
@@ -499,6 +518,7 @@ export class DingtalkChannel implements OncallChannel {
     const card = incidentCard({
       incident,
       appBaseUrl: this.deps.appBaseUrl,
+      allowedLinkHosts: this.deps.allowedLinkHosts,
       template: this.deps.template,
       mentions: incident.responders,
     });

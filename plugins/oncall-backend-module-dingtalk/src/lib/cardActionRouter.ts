@@ -18,12 +18,15 @@ import type {
   AuthService,
   HttpAuthService,
   LoggerService,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   integrationIdSchema,
   type DingtalkCardActionResponse,
 } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
+import { oncallIncidentUpdatePermission } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -40,6 +43,13 @@ const warRoomBodySchema = z
   })
   .strict();
 
+/**
+ * The only caller of the card-action route: the dingtalk backend plugin,
+ * which verifies DingTalk's signature and resolves the clicker's link. Any
+ * other plugin's service token could otherwise name any `userEntityRef`.
+ */
+export const DINGTALK_PLUGIN_SUBJECT = 'plugin:dingtalk';
+
 const bodySchema = z.object({
   integrationId: z.string(),
   outTrackId: z.string(),
@@ -51,13 +61,16 @@ const bodySchema = z.object({
 
 /**
  * Card button clicks, forwarded by the dingtalk backend with its service
- * credentials. The action runs as the clicker's linked Backstage user; an
- * unlinked clicker changes nothing and is told to link first.
+ * credentials. The action runs as the clicker's linked Backstage user, if the
+ * on-call host allows that person to (the bound incident actions decide and
+ * record a refusal); an unlinked clicker changes nothing and is told to link
+ * first. The JSON `message` is what DingTalk shows the clicker.
  */
 export function createCardActionRouter(deps: {
   channel: DingtalkChannel;
   httpAuth: HttpAuthService;
   auth: AuthService;
+  permissions: PermissionsService;
   logger: LoggerService;
 }) {
   const router = Router();
@@ -65,7 +78,14 @@ export function createCardActionRouter(deps: {
     CARD_ACTION_PATH,
     express.json({ limit: '16kb' }),
     async (req, res) => {
-      await deps.httpAuth.credentials(req, { allow: ['service'] });
+      const caller = await deps.httpAuth.credentials(req, {
+        allow: ['service'],
+      });
+      if (caller.principal.subject !== DINGTALK_PLUGIN_SUBJECT) {
+        throw new NotAllowedError(
+          `Card actions are accepted from ${DINGTALK_PLUGIN_SUBJECT} only`,
+        );
+      }
       const parsed = bodySchema.safeParse(req.body);
       if (!parsed.success)
         throw new InputError(
@@ -121,7 +141,7 @@ export function createCardActionRouter(deps: {
         }
         const card = deps.channel.paramsFor(incident);
         res.json({
-          message: `${done} as ${userEntityRef}`,
+          message: `${done} as ${userEntityRef} via DingTalk`,
           cardParamMap: {
             status: card.status,
             markdown: card.markdown,
@@ -131,7 +151,8 @@ export function createCardActionRouter(deps: {
           },
         } satisfies DingtalkCardActionResponse);
       } catch (e) {
-        // e.g. already acknowledged by someone else: tell the clicker why
+        // e.g. already acknowledged by someone else, or the person may not
+        // act on this incident: tell the clicker why
         deps.logger.info(
           `DingTalk card action ${action} on ${incidentId} refused: ${e}`,
         );
@@ -141,7 +162,9 @@ export function createCardActionRouter(deps: {
   );
   // "Create war room" on an incident page; or, with a group in the body, a
   // war room opened elsewhere (the DingTalk scaffolder template) joins the
-  // incident. Called by people, or by a plugin on behalf of one.
+  // incident. Called by people, or by a plugin on behalf of one (its token
+  // then carries the person's identity): a war room is always someone's, and
+  // that person needs oncall.incident.update on the incident.
   router.post(
     '/dingtalk/incidents/:id/war-room',
     express.json({ limit: '16kb' }),
@@ -149,6 +172,13 @@ export function createCardActionRouter(deps: {
       const credentials = await deps.httpAuth.credentials(req, {
         allow: ['user', 'service'],
       });
+      if (!deps.auth.isPrincipal(credentials, 'user')) {
+        throw new NotAllowedError(
+          `A war room is opened or adopted for a person: call with the user's credentials (auth.getPluginRequestToken({ onBehalfOf })), not as ${
+            (credentials.principal as { subject?: string }).subject
+          }`,
+        );
+      }
       const parsed = warRoomBodySchema.safeParse(req.body ?? {});
       if (!parsed.success) {
         throw new InputError(
@@ -157,16 +187,23 @@ export function createCardActionRouter(deps: {
             .join('; ')}`,
         );
       }
-      const actor = deps.auth.isPrincipal(credentials, 'user')
-        ? credentials.principal.userEntityRef
-        : `plugin:${(credentials.principal as { subject: string }).subject}`;
+      const [decision] = await deps.permissions.authorize(
+        [
+          {
+            permission: oncallIncidentUpdatePermission,
+            resourceRef: req.params.id,
+          },
+        ],
+        { credentials },
+      );
+      if (decision.result !== AuthorizeResult.ALLOW) {
+        throw new NotAllowedError(
+          `Not allowed: ${oncallIncidentUpdatePermission.name} on incident ${req.params.id}`,
+        );
+      }
+      const actor = credentials.principal.userEntityRef;
       const { openConversationId } = parsed.data;
       if (!openConversationId) {
-        // Opening a group needs an owner in DingTalk: a person.
-        if (!deps.auth.isPrincipal(credentials, 'user'))
-          throw new InputError(
-            'Only a signed-in user can open a war room without naming a group',
-          );
         res
           .status(201)
           .json(await deps.channel.createWarRoom(req.params.id, actor));

@@ -91,6 +91,32 @@ describe('incident cards', () => {
     expect(long.markdown.length).toBe(LIMITS.markdown);
   });
 
+  it('keeps card buttons on Backstage, allowed hosts and DingTalk links; escapes titles in digests', () => {
+    const room = (warRoomUrl: string, allowedLinkHosts?: string[]) =>
+      incidentCard({
+        incident,
+        appBaseUrl: 'https://bs.example.com',
+        warRoomUrl,
+        allowedLinkHosts,
+      }).actions.find(a => a.id === 'war-room')?.url;
+    expect(room('https://evil.example/room')).toBeUndefined();
+    expect(room(['javascript', 'alert(1)'].join(':'))).toBeUndefined();
+    expect(room('https://rooms.example.com/1', ['rooms.example.com'])).toBe(
+      'https://rooms.example.com/1',
+    );
+    expect(room('dingtalk://dingtalkclient/page/link?x=1')).toBe(
+      'dingtalk://dingtalkclient/page/link?x=1',
+    );
+    const digest = digestCard(
+      [{ ...incident, title: 'x](https://evil.example) [y' }],
+      'https://bs',
+    );
+    expect(digest.markdown).not.toContain('https://evil.example');
+    expect(digest.markdown).toContain(
+      '[x］(https［:］//evil.example) ［y](https://bs/oncall/incidents/inc-1)',
+    );
+  });
+
   it('lists incidents in a digest card', () => {
     const many = Array.from({ length: 25 }, (_, i) => ({
       ...incident,

@@ -14,6 +14,10 @@
  * limitations under the License.
  */
 
+import {
+  DingtalkLinkPolicy,
+  escapeDingtalkMarkdown,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import type { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 
 /** DingTalk's limits on card text: longer text is cut, never rejected. */
@@ -59,6 +63,26 @@ export function render(
   });
 }
 
+/**
+ * The links a card may carry: the Backstage app, the hosts of
+ * `oncall.channels.dingtalk.allowedLinkHosts`, and DingTalk's own client
+ * links (`dingtalk://`, e.g. a war room's group) that the plugin makes.
+ */
+function linkPolicy(appBaseUrl: string, allowedLinkHosts?: string[]) {
+  return new DingtalkLinkPolicy({
+    baseUrl: appBaseUrl,
+    allowedHosts: allowedLinkHosts,
+  });
+}
+
+function actionUrl(
+  url: string | undefined,
+  links: DingtalkLinkPolicy,
+): string | undefined {
+  if (url?.startsWith('dingtalk://')) return url;
+  return links.filter(url);
+}
+
 export interface CardContent {
   title: string;
   markdown: string;
@@ -79,6 +103,8 @@ export function incidentCard(opts: {
   template?: string;
   mentions?: string[];
   warRoomUrl?: string;
+  /** Hosts besides the Backstage app that links in alert text may point to. */
+  allowedLinkHosts?: string[];
 }): CardContent {
   const { incident } = opts;
   const sev = SEVERITY[incident.severity] ?? SEVERITY.info;
@@ -86,15 +112,20 @@ export function incidentCard(opts: {
     /\/$/,
     '',
   )}/oncall/incidents/${encodeURIComponent(incident.id)}`;
+  // Alert text comes from whoever holds a webhook token: it is escaped so
+  // that it renders as text, with links only to allowed hosts. The template
+  // (config, written by an admin) is markdown.
+  const links = linkPolicy(opts.appBaseUrl, opts.allowedLinkHosts);
+  const text = (value: string) => escapeDingtalkMarkdown(value, links);
   const fields = {
-    title: incident.title,
+    title: text(incident.title),
     severity: sev.label,
     status: incident.status,
-    service: incident.serviceRef,
+    service: text(incident.serviceRef),
     startedAt: incident.createdAt,
-    description: incident.description ?? '',
+    description: text(incident.description ?? ''),
     labels: Object.entries(incident.labels ?? {})
-      .map(([k, v]) => `**${k}**: ${v}`)
+      .map(([k, v]) => `**${text(k)}**: ${text(v)}`)
       .join('\n'),
     link,
     responders: opts.mentions?.length
@@ -131,14 +162,18 @@ export function incidentCard(opts: {
       });
     }
   }
-  if (opts.warRoomUrl)
+  const warRoomUrl = actionUrl(opts.warRoomUrl, links);
+  if (warRoomUrl)
     actions.push({
       id: 'war-room',
       label: 'Open war room',
-      url: opts.warRoomUrl,
+      url: warRoomUrl,
     });
   actions.push({ id: 'open', label: 'Details', url: link });
-  const title = truncate(`[${sev.label}] ${incident.title}`, LIMITS.title);
+  const title = truncate(
+    `[${sev.label}] ${text(incident.title)}`,
+    LIMITS.title,
+  );
   return {
     title,
     markdown,
@@ -164,15 +199,19 @@ export function incidentCard(opts: {
 export function digestCard(
   incidents: Incident[],
   appBaseUrl: string,
+  allowedLinkHosts?: string[],
 ): CardContent {
   const base = appBaseUrl.replace(/\/$/, '');
+  const links = linkPolicy(appBaseUrl, allowedLinkHosts);
   const lines = incidents
     .slice(0, 20)
     .map(
       i =>
-        `- **${SEVERITY[i.severity]?.label ?? i.severity}** [${truncate(
-          i.title,
-          80,
+        `- **${
+          SEVERITY[i.severity]?.label ?? i.severity
+        }** [${escapeDingtalkMarkdown(
+          truncate(i.title, 80),
+          links,
         )}](${base}/oncall/incidents/${encodeURIComponent(i.id)})`,
     );
   const more =

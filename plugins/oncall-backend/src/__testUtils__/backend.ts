@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 import {
+  BackendFeature,
   createBackendModule,
   SchedulerService,
   ServiceFactory,
@@ -22,10 +23,12 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { oncallChannelsExtensionPoint } from '@dingtalk-oncall/backstage-plugin-oncall-node';
+import type { PermissionPolicy } from '@backstage/plugin-permission-node';
 import { Knex } from 'knex';
 import { createOncallPlugin } from '../plugin';
 import { FakeChannel } from './FakeChannel';
 import { catalogEntities, T0 } from './harness';
+import { realPermissions } from './policy';
 
 /**
  * Starts a backend with the real plugin, a fake peer channel registered
@@ -33,7 +36,15 @@ import { catalogEntities, T0 } from './harness';
  */
 export async function startOncallBackend(
   knex: Knex,
-  options?: { deny?: boolean; channel?: FakeChannel; config?: object },
+  options?: {
+    deny?: boolean;
+    channel?: FakeChannel;
+    config?: object;
+    /** A real permission backend with this policy, instead of allow-all. */
+    policy?: PermissionPolicy;
+    /** More features, e.g. a service factory overriding a default. */
+    features?: BackendFeature[];
+  },
 ) {
   const clock = { now: T0 };
   const channel = options?.channel ?? new FakeChannel();
@@ -64,9 +75,18 @@ export async function startOncallBackend(
       mockServices.database.factory({ knex }),
       scheduler.factory({ skipTaskRunOnStartup: true }),
       catalogServiceMock.factory({ entities: catalogEntities() }),
-      ...(options?.config
-        ? [mockServices.rootConfig.factory({ data: options.config })]
+      ...(options?.config || options?.policy
+        ? [
+            mockServices.rootConfig.factory({
+              data: {
+                ...options.config,
+                ...(options.policy ? { permission: { enabled: true } } : {}),
+              },
+            }),
+          ]
         : []),
+      ...(options?.policy ? realPermissions(options.policy) : []),
+      ...(options?.features ?? []),
       ...(options?.deny
         ? [mockServices.permissions.factory({ result: AuthorizeResult.DENY })]
         : []),

@@ -29,16 +29,25 @@ export const T0 = Date.parse('2026-01-01T00:00:00Z');
 export const MINUTE = 60_000;
 
 export function catalogEntities(): Entity[] {
-  const user = (name: string): Entity => ({
+  const user = (name: string, memberOf: string[] = []): Entity => ({
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'User',
     metadata: { name, namespace: 'default' },
-    spec: {},
+    spec: { memberOf },
   });
   return [
     user('alice'),
-    user('bob'),
-    user('carol'),
+    user('bob', ['sre']),
+    user('carol', ['sre']),
+    user('reader'),
+    user('dave', ['leads']),
+    // sre owns payments: its members may act on payments incidents from a chat
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: { name: 'payments', namespace: 'default' },
+      spec: { type: 'service', owner: 'sre', lifecycle: 'production' },
+    },
     {
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Group',

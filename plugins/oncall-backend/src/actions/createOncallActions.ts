@@ -49,7 +49,12 @@ export function createOncallActions(deps: {
     // The registry only requires a signed-in caller; the REST route's
     // permission decides what they may do.
     const [decision] = await permissions.authorize(
-      [{ permission: oncallIncidentUpdatePermission }],
+      [
+        {
+          permission: oncallIncidentUpdatePermission,
+          resourceRef: input.incidentId,
+        },
+      ],
       { credentials },
     );
     if (decision.result !== AuthorizeResult.ALLOW) {

@@ -14,18 +14,35 @@
  * limitations under the License.
  */
 import { AuditorService } from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
 import { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
-import { OncallIncidentActions } from '@dingtalk-oncall/backstage-plugin-oncall-node';
+import {
+  OncallChannel,
+  OncallIncidentActions,
+} from '@dingtalk-oncall/backstage-plugin-oncall-node';
+import { IncidentAccess } from './IncidentAccess';
+
+const VERBS: Record<string, string> = {
+  acknowledge: 'acknowledge',
+  resolve: 'resolve',
+  snooze: 'snooze',
+  comment: 'comment on',
+};
 
 /**
- * The incident actions handed to a channel, with the same audit events as
- * the REST API so that a click in a chat is as traceable as a click in
- * Backstage.
+ * The incident actions handed to a channel. The host, not each channel,
+ * decides whether the person may act (IncidentAccess.mayActFromChannel), so
+ * every channel and every chat command gets the same rule. A refused action
+ * changes nothing, is written to the timeline (who, via which channel, what)
+ * and throws a NotAllowedError whose message says why, for the channel to
+ * show the person. Every attempt is an audit event naming the person and
+ * the channel ("via DingTalk"), as traceable as a click in Backstage.
  */
 export function auditedActions(
   actions: OncallIncidentActions,
   auditor: AuditorService,
-  channelId: string,
+  channel: Pick<OncallChannel, 'id' | 'title'>,
+  access: IncidentAccess,
 ): OncallIncidentActions {
   const audited = async (
     actionType: string,
@@ -33,12 +50,37 @@ export function auditedActions(
     actor: string,
     run: () => Promise<Incident>,
   ): Promise<Incident> => {
+    // The auditor's actorId is this plugin (no request carries the person's
+    // credentials), so the person and the channel are in meta.
     const event = await auditor.createEvent({
       eventId: 'incident-mutate',
       severityLevel: 'medium',
-      meta: { actionType, incidentId: id, actor, via: `channel:${channelId}` },
+      meta: {
+        actionType,
+        incidentId: id,
+        actor,
+        via: channel.title,
+        channel: channel.id,
+      },
     });
     try {
+      const decision = await access.mayActFromChannel(id, actor);
+      if (!decision.allowed) {
+        await actions.recordTimeline(id, {
+          type: 'channel',
+          actor,
+          message: `${actor} tried to ${VERBS[actionType]} the incident via ${channel.title}: refused, ${decision.reason}; nothing changed`,
+          data: {
+            channel: channel.id,
+            action: actionType,
+            refused: true,
+            reason: decision.reason,
+          },
+        });
+        throw new NotAllowedError(
+          `You may not ${VERBS[actionType]} this incident: ${decision.reason}. Nothing was changed.`,
+        );
+      }
       const incident = await run();
       await event.success();
       return incident;

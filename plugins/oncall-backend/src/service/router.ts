@@ -58,6 +58,7 @@ import { ChannelRegistry } from './ChannelRegistry';
 import { IncidentService } from './IncidentService';
 import { normalizeRef } from './refs';
 import { rejectNulCharacters } from './nul';
+import { Redact, redactWebhookTokenInUrl } from './redaction';
 
 export type RouterOptions = {
   httpAuth: HttpAuthService;
@@ -68,6 +69,8 @@ export type RouterOptions = {
   incidents: IncidentService;
   channels: ChannelRegistry;
   clock?: Clock;
+  /** Registers webhook tokens with the root logger's redactions. */
+  redact?: Redact;
 };
 
 function parse<T extends z.ZodTypeAny>(
@@ -120,6 +123,26 @@ export async function createRouter(
     return credentials;
   }
 
+  /** `oncall.incident.update` on one incident: the policy may decide by rule. */
+  async function authorizeIncident(
+    req: express.Request,
+    incidentId: string,
+  ): Promise<BackstageCredentials> {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorize(
+      [{ permission: oncallIncidentUpdatePermission, resourceRef: incidentId }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `Not allowed: ${oncallIncidentUpdatePermission.name} on incident ${incidentId}`,
+      );
+    }
+    return credentials;
+  }
+
   /** Wraps a mutation in an auditor event. */
   async function audited<T>(
     req: express.Request | undefined,
@@ -149,8 +172,11 @@ export async function createRouter(
   });
 
   // Alert webhook: unauthenticated for Backstage, the token authenticates.
-  // Alertmanager can also send the token as `Authorization: Bearer`, which
-  // keeps it out of access logs.
+  // Alertmanager and Grafana send it as `Authorization: Bearer`; the path
+  // form is for tools that cannot set a header, and its token is taken out
+  // of the URL the access log prints first of all (before a refusal below).
+  const redact = options.redact ?? (() => {});
+  router.use(redactWebhookTokenInUrl);
   router.use(rejectNulCharacters);
   const alertBody = express.json({ limit: '1mb', strict: false });
   const ingest = async (
@@ -167,6 +193,8 @@ export async function createRouter(
     if (!webhook) {
       throw new AuthenticationError('Unknown or revoked webhook token');
     }
+    // Known now on this replica too (it may have been created on another).
+    redact([token]);
     const alerts = parseAlertPayload(req.body);
     // No request for the auditor: it would try to read Backstage credentials
     // from the Authorization header, which here holds the webhook token.
@@ -255,7 +283,7 @@ export async function createRouter(
     run: (id: string, actor: string, body: unknown) => Promise<unknown>,
   ) => {
     router.post(`/incidents/:id/${name}`, async (req, res) => {
-      const credentials = await authorize(req, oncallIncidentUpdatePermission);
+      const credentials = await authorizeIncident(req, req.params.id);
       const incident = await audited(
         req,
         'incident-mutate',
@@ -376,6 +404,7 @@ export async function createRouter(
           clock(),
         ),
     );
+    redact([created.token]);
     res.status(201).json(created);
   });
 

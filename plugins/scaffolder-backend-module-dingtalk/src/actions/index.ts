@@ -15,5 +15,6 @@
  */
 
 export { createWarRoomAction } from './createWarRoom';
+export type { CreateWarRoomActionOptions } from './createWarRoom';
 export { createInviteToWarRoomAction } from './inviteToWarRoom';
 export { createSendMessageAction } from './sendMessage';

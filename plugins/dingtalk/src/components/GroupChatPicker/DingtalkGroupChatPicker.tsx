@@ -50,7 +50,7 @@ export interface DingtalkGroupChatPickerProps {
 }
 
 /** The steps of the FAQ: the list is empty until the Cool App is installed in a group. */
-export const EMPTY_STATE_STEPS = [
+const EMPTY_STATE_STEPS = [
   'Open the DingTalk group chat that should receive alerts.',
   'Open the group settings (…), then Cool Apps (酷应用) → Add.',
   'Find your on-call app and install it in the group (if it was installed before, uninstall and install it again).',

@@ -1,7 +1,4 @@
-export {
-  DingtalkGroupChatPicker,
-  EMPTY_STATE_STEPS,
-} from './DingtalkGroupChatPicker';
+export { DingtalkGroupChatPicker } from './DingtalkGroupChatPicker';
 export type {
   DingtalkGroupChatPickerProps,
   PickedGroupChat,

@@ -14,17 +14,44 @@
  * limitations under the License.
  */
 
-import { useState } from 'react';
-import { Button, Typography } from '@material-ui/core';
+import { useEffect, useState } from 'react';
+import { Avatar, Box, Button, Typography } from '@material-ui/core';
 import { useApi } from '@backstage/core-plugin-api';
-import { dingtalkApiRef } from '../../api/DingtalkApi';
+import { dingtalkApiRef, type LinkPreview } from '../../api/DingtalkApi';
 
-/** Where the DingTalk H5 page sends a person to link their account, signed in to Backstage. @public */
+/** The ticket from the link the DingTalk H5 page opened: in the fragment (older links: the query). */
+function ticketOfLocation(): string {
+  const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+  return (
+    fragment.get('ticket') ??
+    new URLSearchParams(window.location.search).get('ticket') ??
+    ''
+  );
+}
+
+/**
+ * Where the DingTalk H5 page sends a person to link their account, signed in
+ * to Backstage. It shows who would be bound to whom before anything happens:
+ * the DingTalk name, avatar and organisation, the Backstage identity, and
+ * what looks wrong (a catalog mobile or email that is not DingTalk's, an
+ * account that is linked already).
+ * @public
+ */
 export function LinkAccountPage() {
   const api = useApi(dingtalkApiRef);
-  const params = new URLSearchParams(window.location.search);
-  const ticket = params.get('ticket') ?? '';
+  const [ticket] = useState(ticketOfLocation);
+  const [preview, setPreview] = useState<LinkPreview>();
   const [result, setResult] = useState<{ ok: boolean; message: string }>();
+
+  useEffect(() => {
+    if (!ticket) return;
+    api
+      .previewLink(ticket)
+      .then(setPreview, e =>
+        setResult({ ok: false, message: (e as Error).message }),
+      );
+  }, [api, ticket]);
+
   const confirm = async () => {
     try {
       const link = await api.confirmLink(ticket);
@@ -41,18 +68,56 @@ export function LinkAccountPage() {
   return (
     <div data-testid="link-account-page">
       <Typography variant="h5">Link your DingTalk account</Typography>
-      <Typography variant="body1">{`Integration: ${
-        params.get('integration') ?? ''
-      }`}</Typography>
       {!ticket && (
         <Typography color="error">
           This link is incomplete: open the app from DingTalk again.
         </Typography>
       )}
+      {preview && (
+        <Box my={2}>
+          <Box display="flex" alignItems="center" mb={1}>
+            {preview.dingtalk.avatarUrl && (
+              <Avatar
+                src={preview.dingtalk.avatarUrl}
+                alt=""
+                style={{ marginRight: 12 }}
+              />
+            )}
+            <Typography variant="body1">
+              {`DingTalk account: ${
+                preview.dingtalk.name ?? preview.dingtalk.userId
+              }, of ${preview.integration.name} (corp ${
+                preview.integration.corpId
+              })`}
+            </Typography>
+          </Box>
+          <Typography variant="body1">
+            {`Will be linked to your Backstage identity: ${
+              preview.backstage.displayName
+                ? `${preview.backstage.displayName} (${preview.backstage.userEntityRef})`
+                : preview.backstage.userEntityRef
+            }`}
+          </Typography>
+          <Typography variant="body2">
+            Only link an account that is yours. If someone sent you this link,
+            do not continue.
+          </Typography>
+          {preview.warnings.map(w => (
+            <Typography key={w} color="error" role="alert">
+              {`Check before linking: ${w}.`}
+            </Typography>
+          ))}
+          {preview.conflict && (
+            <Typography color="error" role="alert">
+              {preview.conflict}
+            </Typography>
+          )}
+        </Box>
+      )}
       <Button
         variant="contained"
         color="primary"
-        disabled={!ticket || result?.ok}
+        disabled={!preview || !!preview.conflict || result?.ok}
         onClick={confirm}
       >
         Link my account
