@@ -25,10 +25,16 @@ export class LinksStore {
   /**
    * Links the two accounts. Neither may be linked already: replacing a link
    * takes an explicit unlink first (ConflictError), so that no link can be
-   * moved to another account by one click.
+   * moved to another account by one click. `within` runs in the same
+   * transaction first (the H5 flow consumes its link ticket there, so a link
+   * that fails leaves the ticket usable, and a used ticket links nothing).
    */
-  async link(l: DingtalkAccountLink): Promise<void> {
+  async link(
+    l: DingtalkAccountLink,
+    within?: (tx: Knex.Transaction) => Promise<void>,
+  ): Promise<void> {
     await this.db.transaction(async tx => {
+      await within?.(tx);
       const existing = await tx('dingtalk_links')
         .where({ integration_id: l.integrationId })
         .andWhere(q =>

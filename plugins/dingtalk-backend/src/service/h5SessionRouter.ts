@@ -212,10 +212,13 @@ function refusal(e: unknown, res: express.Response): Error {
       return new ServiceUnavailableError(
         'DingTalk sign-in is paused: the DingTalk calls it may use are used up for now. Open Backstage directly.',
       );
+    return new InputError(
+      `DingTalk did not accept the auth code: ${e.message}`,
+    );
   }
-  return new InputError(
-    `DingTalk did not accept the auth code: ${(e as Error).message}`,
-  );
+  // Not DingTalk's answer (a database error, a bug): not the caller's fault,
+  // and its message is not for them.
+  return e instanceof Error ? e : new Error(String(e));
 }
 
 /**

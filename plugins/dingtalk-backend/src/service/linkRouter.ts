@@ -179,10 +179,6 @@ export function createLinkRouter(deps: {
           userEntityRef,
           dingtalkUserId: t.dingtalkUserId,
         });
-      if (!(await deps.tickets.consume(ticket)))
-        throw new InputError(
-          'This link ticket was used already or has expired: open the DingTalk app again',
-        );
       const link = {
         integrationId: t.integrationId,
         userEntityRef,
@@ -191,7 +187,12 @@ export function createLinkRouter(deps: {
         name: t.name,
         linkedAt: new Date().toISOString(),
       };
-      await deps.links.link(link);
+      await deps.links.link(link, async tx => {
+        if (!(await deps.tickets.consume(ticket, tx)))
+          throw new InputError(
+            'This link ticket was used already or has expired: open the DingTalk app again',
+          );
+      });
       await event.success({
         meta: {
           integrationId: link.integrationId,

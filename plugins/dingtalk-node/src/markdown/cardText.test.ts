@@ -93,4 +93,17 @@ describe('DingtalkLinkPolicy', () => {
       'https://grafana.example.com/',
     );
   });
+
+  it('returns allowed links that cannot close or open markdown around them', () => {
+    const link = policy.filter(
+      'https://backstage.example.com/x)![t](https://evil.example/p.png)',
+    )!;
+    expect(link).toBe(
+      'https://backstage.example.com/x%29%21%5Bt%5D%28https://evil.example/p.png%29',
+    );
+    expect(`[Open](${link})`).not.toMatch(/\]\(https:\/\/evil/);
+    expect(policy.filter("https://grafana.example.com/a b'<c>")).toBe(
+      'https://grafana.example.com/a%20b%27%3Cc%3E',
+    );
+  });
 });

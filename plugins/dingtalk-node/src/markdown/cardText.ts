@@ -58,9 +58,19 @@ export class DingtalkLinkPolicy {
     );
   }
 
-  /** The URL when a card may link to it, otherwise undefined. */
+  /**
+   * The URL when a card may link to it, otherwise undefined. The URL comes
+   * back normalised, with the characters that end or open markdown syntax
+   * (`( ) [ ] < > !`, quotes, spaces) percent-encoded: an allowed link like
+   * `https://backstage/x)![t](https://evil/p.png` must not close the link it
+   * is put in and open an image of another host.
+   */
   filter(url: string | undefined): string | undefined {
-    return url !== undefined && this.allows(url) ? url : undefined;
+    if (url === undefined || !this.allows(url)) return undefined;
+    return new URL(url).href.replace(
+      /[()[\]<>!"' ]/g,
+      c => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+    );
   }
 }
 

@@ -56,7 +56,12 @@ export function rejectNulCharacters(
   _res: Response,
   next: NextFunction,
 ) {
-  if (/%00/.test(req.originalUrl ?? '') || containsNul(req.body)) {
+  // req.url too: the access-log redaction rewrites originalUrl first.
+  if (
+    /%00/.test(req.originalUrl ?? '') ||
+    /%00/.test(req.url) ||
+    containsNul(req.body)
+  ) {
     next(new InputError('Text must not contain NUL (\\u0000) characters'));
     return;
   }
