@@ -272,8 +272,14 @@ describe('dingtalk emulator', () => {
       '/topapi/v2/user/getbymobile?access_token=forged',
       { method: 'POST', body: '{"mobile":"1"}' },
     );
+    // /topapi answers a token it does not accept as 鉴权异常 with a sub code
     expect(badOld.status).toBe(200);
-    expect(badOld.body.errcode).toBe(40014);
+    expect(badOld.body).toMatchObject({
+      errcode: 88,
+      sub_code: '40014',
+      sub_msg: '不合法的access_token',
+      errmsg: 'ding talk error[subcode=40014,submsg=不合法的access_token]',
+    });
     const byMobile = await json(
       emu,
       `/topapi/v2/user/getbymobile?access_token=${old.body.access_token}`,
@@ -785,6 +791,27 @@ describe('dingtalk emulator', () => {
     await expect(call()).rejects.toThrow();
     emu.control.clearFaults();
     expect((await call()).status).toBe(200);
+  });
+
+  it('injects a token DingTalk no longer accepts, on both hosts', async () => {
+    const t = await token(emu);
+    emu.control.injectFault({ api: '*', kind: 'invalidToken', count: 2 });
+    const oldStyle = () =>
+      json(emu, `/topapi/v2/user/getbymobile?access_token=${t}`, {
+        method: 'POST',
+        body: JSON.stringify({ mobile: '13900000002' }),
+      });
+    const rejected = await oldStyle();
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({ errcode: 88, sub_code: '40014' });
+    const newStyle = await json(emu, '/v1.0/card/callbacks/register', {
+      method: 'POST',
+      token: t,
+      body: JSON.stringify({ callbackRouteKey: 'k', callbackUrl: 'http://x' }),
+    });
+    expect(newStyle.status).toBe(401);
+    expect(newStyle.body.code).toBe('InvalidAuthentication');
+    expect((await oldStyle()).body.errcode).toBe(0);
   });
 
   it('has a control API over HTTP', async () => {

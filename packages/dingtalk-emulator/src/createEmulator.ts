@@ -86,7 +86,8 @@ export type FaultKind =
   | 'timeout'
   | 'drop'
   | 'flowControl'
-  | 'quota';
+  | 'quota'
+  | 'invalidToken';
 
 /** @public */
 export interface Fault {
@@ -226,6 +227,11 @@ class ApiError extends Error {
   }
 }
 
+// Causes that /topapi's gateway answers as `errcode: 88` (鉴权异常) with the
+// cause in `sub_code`/`sub_msg` (DingTalk's global error-code page; a probe of
+// /topapi/v2/user/get with a forged token answers 88 / sub_code "40014").
+const GATEWAY_SUB_CODES = new Set([40014, 60011]);
+
 const newId = (prefix: string) =>
   `${prefix}${crypto.randomBytes(12).toString('hex')}`;
 
@@ -344,15 +350,13 @@ export async function createEmulator(
       90020,
     );
 
+  const invalidTokenError = () =>
+    new ApiError(401, 'InvalidAuthentication', '不合法的access_token', 40014);
+
   function appForToken(token: string | undefined): EmuApp {
     const entry = token ? state.tokens.get(token) : undefined;
     if (!entry || entry.expiresAt <= now() || entry.user) {
-      throw new ApiError(
-        401,
-        'InvalidAuthentication',
-        '不合法的access_token',
-        40014,
-      );
+      throw invalidTokenError();
     }
     return appOf(entry.appKey);
   }
@@ -406,6 +410,10 @@ export async function createEmulator(
           throw qpsError();
         case 'quota':
           throw quotaError();
+        case 'invalidToken':
+          // DingTalk stopped accepting a token before its expiry (secret
+          // reset, app re-authorised): answered as for an unknown token.
+          throw invalidTokenError();
         default:
           break;
       }
@@ -476,11 +484,21 @@ export async function createEmulator(
             ? e
             : new ApiError(500, 'InternalError', String(e), -1);
         // oapi answers 200 with an errcode, except when the service itself fails
-        res.status(err.status >= 500 ? err.status : 200).json({
-          errcode: err.errcode ?? 400,
-          errmsg: err.message,
-          request_id: newId(''),
-        });
+        res.status(err.status >= 500 ? err.status : 200).json(
+          err.errcode !== undefined && GATEWAY_SUB_CODES.has(err.errcode)
+            ? {
+                errcode: 88,
+                sub_code: String(err.errcode),
+                sub_msg: err.message,
+                errmsg: `ding talk error[subcode=${err.errcode},submsg=${err.message}]`,
+                request_id: newId(''),
+              }
+            : {
+                errcode: err.errcode ?? 400,
+                errmsg: err.message,
+                request_id: newId(''),
+              },
+        );
       }
     });
   }

@@ -182,6 +182,36 @@ describe('DingtalkApiClient against the emulator', () => {
       expect(emu.control.calls().byApp[APP.appKey].tokenFetches).toBe(2);
     });
 
+    it('refreshes the token on errcode 88 with sub_code 40014, once', async () => {
+      const client = replica(emu, db);
+      await client.getUserByMobile('13900000001');
+      // DingTalk's /topapi answers a revoked token as 鉴权异常 (88) with the
+      // cause in sub_code
+      emu.control.injectFault({
+        api: 'user.getbymobile',
+        kind: 'invalidToken',
+        count: 1,
+      });
+      expect(await client.getUserByMobile('13900000002')).toEqual({
+        userId: 'u2',
+      });
+      expect(emu.control.calls().byApp[APP.appKey].tokenFetches).toBe(2);
+
+      emu.control.injectFault({
+        api: 'user.getbymobile',
+        kind: 'invalidToken',
+        share: 1,
+      });
+      const error = await client.getUserByMobile('13900000003').catch(e => e);
+      expect(error).toBeInstanceOf(DingtalkApiError);
+      expect(error.kind).toBe('auth');
+      expect(error.code).toBe('40014');
+      expect(error.message).toContain('errcode 88');
+      expect(error.message).toContain('不合法的access_token');
+      // one new token for the failed call, not one per attempt
+      expect(emu.control.calls().byApp[APP.appKey].tokenFetches).toBe(3);
+    });
+
     it('refuses to call DingTalk once the monthly quota is used up', async () => {
       const day = new Date().toISOString().slice(0, 10);
       await db('dingtalk_usage').insert({

@@ -755,14 +755,7 @@ export class DingtalkApiClient {
       typeof body.errcode === 'number' &&
       body.errcode !== 0
     ) {
-      const code = String(body.errcode);
-      throw new DingtalkApiError({
-        kind: classifyDingtalkError(code, res.status),
-        code,
-        message: String(body.errmsg ?? ''),
-        status: res.status,
-        api,
-      });
+      throw new DingtalkApiError({ ...oapiError(body, res.status), api });
     }
     if (!res.ok) {
       const code = String(body?.code ?? `http-${res.status}`);
@@ -796,4 +789,45 @@ export class DingtalkApiClient {
     }
     return parsed.data;
   }
+}
+
+/**
+ * An old-style (oapi) error answer. DingTalk's gateway answers `errcode: 88`
+ * (鉴权异常) with the real cause in `sub_code`, e.g. `40014` for a token it no
+ * longer accepts or `60011` for a missing permission, so the sub code is
+ * what decides token refresh, flow control and permission; the errcode still
+ * decides when the sub code means nothing to us (a server error stays one).
+ */
+function oapiError(
+  body: {
+    errcode: number;
+    errmsg?: unknown;
+    sub_code?: unknown;
+    sub_msg?: unknown;
+  },
+  status: number,
+) {
+  const errcode = String(body.errcode);
+  const errmsg = String(body.errmsg ?? '');
+  const sub =
+    body.sub_code === undefined || body.sub_code === null
+      ? ''
+      : String(body.sub_code).trim();
+  if (!sub) {
+    return {
+      kind: classifyDingtalkError(errcode, status),
+      code: errcode,
+      message: errmsg,
+      status,
+    };
+  }
+  const bySub = classifyDingtalkError(sub, status);
+  return {
+    kind: bySub === 'client' ? classifyDingtalkError(errcode, status) : bySub,
+    code: sub,
+    message: `errcode ${errcode}: ${errmsg}; sub_code ${sub}: ${String(
+      body.sub_msg ?? '',
+    )}`,
+    status,
+  };
 }

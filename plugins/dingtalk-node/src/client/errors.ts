@@ -31,7 +31,10 @@ export type DingtalkErrorKind =
 /** @public */
 export class DingtalkApiError extends Error {
   readonly kind: DingtalkErrorKind;
-  /** DingTalk's own code: `errcode` (old APIs) or `code` (new APIs). */
+  /**
+   * DingTalk's own code: `errcode` (old APIs; its `sub_code` when it has one,
+   * as with `errcode: 88`) or `code` (new APIs).
+   */
   readonly code: string;
   readonly status: number;
   readonly api: string;
@@ -76,8 +79,9 @@ const FLOW_CONTROL = new Set([
 ]);
 const QUOTA = new Set(['90020', 'Forbidden.AccessDenied.ApiCountLimitForOrg']);
 const AUTH = new Set([
-  '40014',
-  '42001',
+  '40014', // 不合法的access_token
+  '40001', // access_token无效 (or a wrong secret when fetching one)
+  '42001', // access_token超时
   '40089',
   'InvalidAuthentication',
   'invalidClientIdOrSecret',
