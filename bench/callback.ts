@@ -22,8 +22,12 @@
 // no-op route of another plugin in the same Backstage backend (the same
 // middleware stack: so the ratio is what the callback itself adds), and a
 // bare Express server (what Backstage's stack costs, for reference). Targets:
-//  - latency at saturation no more than 2x the no-op route's (p50 ratio);
-//  - p99 < 10 ms at a fixed 500 requests/s;
+//  - latency at saturation no more than 1.5x the no-op route's (p50 ratio;
+//    it was 2x before the event ingest wrote pushes that arrive together in
+//    two statements instead of two per push);
+//  - at a fixed 500 requests/s, p99 no more than 1.5x the no-op route's p99
+//    in the same rounds (an absolute 10 ms failed on noise: the no-op route's
+//    own p99 ranges 8-13 ms on these machines);
 //  - heap after GC flat from 10,000 to 100,000 events: the dedupe table of
 //    event ids lives in the database, so nothing per event may stay on the
 //    heap (growth < HEAP_BOUND_MB, i.e. well under 100 bytes per event).
@@ -39,7 +43,7 @@ import express from 'express';
 import knexFactory from 'knex';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ChildProcess, fork } from 'node:child_process';
@@ -62,6 +66,8 @@ const MEMORY_BUDGET_S = 140;
 const FIXED_RATE = 500;
 const FIXED_RATE_S = 5;
 const MEMORY_EVENTS = [10_000, 100_000];
+const SATURATION_RATIO = 1.5;
+const FIXED_RATE_P99_RATIO = 1.5;
 
 /** Logs nothing (a capturing logger would itself grow with every event) but counts errors. */
 class QuietLogger extends CapturingLogger {
@@ -115,9 +121,11 @@ function pushes(count: number): Array<{ path: string; body: string }> {
     const event =
       i % 10 === 8
         ? {
-            EventType: 'user_modify_org',
+            // acknowledged and recorded, nothing else (the address-book
+            // events are published to the catalog since issue 15)
+            EventType: 'bpms_task_change',
             CorpId: APP.corpId,
-            UserId: [`u${n % 200}`],
+            processInstanceId: `p${n % 200}`,
             TimeStamp: timestamp,
             EventId: `bench-${n}`,
           }
@@ -407,8 +415,9 @@ async function main() {
     const rows = Number((await knex('dingtalk_events').count({ n: '*' }))[0].n);
 
     const ratio = realMax.p50 / Math.max(noopMax.p50, 0.01);
-    const passRatio = ratio <= 2;
-    const passP99 = realRate.p99 < 10;
+    const passRatio = ratio <= SATURATION_RATIO;
+    const p99Ratio = realRate.p99 / Math.max(noopRate.p99, 0.01);
+    const passP99 = p99Ratio <= FIXED_RATE_P99_RATIO;
     const growth = heapAt100k - heapAt10k;
     const passHeap = growth < HEAP_BOUND_MB;
     if (!passRatio || !passP99 || !passHeap || logger.errors) failed = true;
@@ -428,16 +437,20 @@ async function main() {
         1,
       )}x (Backstage's own stack: no-op/bare p50 ${(
         noopMax.p50 / Math.max(bareMax.p50, 0.01)
-      ).toFixed(1)}x) target p50 ratio <= 2x: ${passRatio ? 'PASS' : 'FAIL'}`,
+      ).toFixed(1)}x) target p50 ratio <= ${SATURATION_RATIO}x: ${
+        passRatio ? 'PASS' : 'FAIL'
+      }`,
     );
     console.log(
       `callback fixed ${FIXED_RATE} req/s, evenly spaced (open loop), median p99 of ${ROUNDS} alternating ${FIXED_RATE_S} s rounds (real route p99s: ${rateRounds.real
         .map(l => l.p99.toFixed(2))
         .join(', ')} ms): real route ${fmt(realRate)} (no-op route ${fmt(
         noopRate,
-      )}; bare Express ${fmt(bareRate)}) target p99 < 10 ms: ${
-        passP99 ? 'PASS' : 'FAIL'
-      }`,
+      )}; bare Express ${fmt(
+        bareRate,
+      )}): p99 ratio real/no-op ${p99Ratio.toFixed(
+        2,
+      )}x target <= ${FIXED_RATE_P99_RATIO}x: ${passP99 ? 'PASS' : 'FAIL'}`,
     );
     console.log(
       `callback heap after GC: ${heapAt10k.toFixed(
@@ -461,7 +474,11 @@ async function main() {
       )} -> ${rssAt100k.toFixed(0)} MB); ${logger.errors} errors logged`,
     );
     console.log(
-      `callback run time ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `callback run time ${((Date.now() - started) / 1000).toFixed(
+        1,
+      )} s; load average ${loadavg()
+        .map(l => l.toFixed(2))
+        .join(' ')}`,
     );
   } finally {
     worker.kill();

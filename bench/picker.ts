@@ -16,8 +16,11 @@
 
 // Group-chat search behind the picker: p95 per query over 10,000 and 100,000
 // groups, on SQLite and (when it answers) PostgreSQL. Target: p95 < 20 ms at
-// 10,000. The baseline measured in the same run is a primary-key lookup on
-// the same table, so the figure says what searching costs over a plain read.
+// 10,000, and at 100,000 on PostgreSQL (issue 17; there a trigram
+// index serves the substring search, and the count stops at 1,000). The
+// baseline measured in the same run is a primary-key lookup on the same
+// table, so the figure says what searching costs over a plain read.
+import { loadavg } from 'node:os';
 import knexFactory, { Knex } from 'knex';
 import { GroupsStore } from '../plugins/dingtalk-backend/src/database/GroupsStore';
 import { migrateDingtalkBackend } from '../plugins/dingtalk-backend/src/database/migrations';
@@ -95,6 +98,16 @@ async function main() {
     const { db, cleanup } = handle;
     try {
       await migrateDingtalkBackend(db);
+      if (kind === 'pg') {
+        const trgm = await db.raw(
+          "select 1 from pg_indexes where indexname = 'dingtalk_groups_title_trgm'",
+        );
+        console.log(
+          `picker pg: trigram index ${
+            trgm.rows.length ? 'present' : 'absent (no pg_trgm)'
+          }`,
+        );
+      }
       const store = new GroupsStore(db);
       let count = 0;
       for (const size of [10_000, 100_000]) {
@@ -114,6 +127,8 @@ async function main() {
         }
         for (let i = 0; i < rows.length; i += 500)
           await db('dingtalk_groups').insert(rows.slice(i, i + 500));
+        // as autovacuum would after a bulk load: the planner's statistics
+        if (kind === 'pg') await db.raw('analyze dingtalk_groups');
         const queries = [
           'payments',
           'team 42',
@@ -135,7 +150,10 @@ async function main() {
           () => store.get('bench', `cid-${q++ % size}`),
           100,
         );
-        const target = size === 10_000 ? 20 : undefined;
+        // Issue 17's target: 20 ms at 100,000 groups on PostgreSQL (and at
+        // 10,000 on both). SQLite has no substring index; its figure at
+        // 100,000 is printed for reference.
+        const target = kind === 'pg' || size === 10_000 ? 20 : undefined;
         const pass = target === undefined || search < target;
         if (!pass) failed = true;
         console.log(
@@ -153,6 +171,11 @@ async function main() {
       await cleanup();
     }
   }
+  console.log(
+    `picker load average during the run: ${loadavg()
+      .map(l => l.toFixed(2))
+      .join(' ')}`,
+  );
   process.exit(failed ? 1 : 0);
 }
 

@@ -77,6 +77,8 @@ async function main() {
     });
   }
   const { backend } = await startOncallWithDingtalk(emu, {
+    // The real scheduler: digests are flushed by the plugin's scheduled task.
+    realTime: true,
     aggregation: {
       maxCardsPerMinute: MAX_CARDS_PER_MINUTE,
       digestSeconds: DIGEST_SECONDS,

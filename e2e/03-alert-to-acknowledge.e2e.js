@@ -159,7 +159,9 @@ module.exports = async ({ page, shot, appUrl, backendUrl, emulatorUrl }) => {
   simulator.on('dialog', d => d.accept());
   await simulator.goto(`${emulatorUrl}/`);
   await simulator.locator('#actor').selectOption('alice');
-  await simulator.getByText('SRE On-call', { exact: true }).click();
+  await simulator
+    .getByRole('link', { name: 'SRE On-call', exact: true })
+    .click();
   const card = simulator.locator('.card', {
     hasText: 'Checkout error rate above 5% (e2e)',
   });

@@ -125,6 +125,10 @@ async function startStack({
         '--host',
         '127.0.0.1',
         '--demo',
+        // The Backstage app's pages (the dev server) are the demo app's
+        // pages too: login-free sign-in inside the simulated DingTalk.
+        '--allowed-origin',
+        'http://localhost:3000',
       ],
       { quiet },
     ),

@@ -71,6 +71,16 @@ export interface Config {
        */
       leaseSeconds?: number;
     };
+    /** Robot messages (commands and war-room messages) and the robots' replies. */
+    robot?: {
+      /**
+       * Replies a robot posts into one conversation per minute, all replicas
+       * together (counted in the database); more are recorded as flow
+       * controlled and not sent. DingTalk allows
+       * about 20 a minute per group; default 10 leaves room for cards.
+       */
+      repliesPerMinute?: number;
+    };
     /** Integrations declared here are read-only in the UI. */
     integrations?: Array<{
       id: string;
@@ -87,6 +97,12 @@ export interface Config {
       edition?: 'standard' | 'professional' | 'exclusive';
       transport?: 'http' | 'stream';
       warRoom?: { templateId?: string; botId?: string };
+      /**
+       * Corrections of the edition's limits (DingTalk revises its tables;
+       * extra call volume can be bought): calls per second per API, and
+       * metered calls per month. Each left out is the edition's.
+       */
+      limits?: { qps?: number; monthlyQuota?: number };
     }>;
   };
 }

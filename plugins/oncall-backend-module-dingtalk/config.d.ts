@@ -34,12 +34,43 @@ export interface Config {
          */
         allowedLinkHosts?: string[];
         aggregation?: {
-          /** More cards than this for one integration within a minute switches to digests. Default 30. */
+          /**
+           * More cards than this for one integration within a minute (the
+           * whole cluster's) switches the destinations that already had a card
+           * this minute to digests; a quiet group still gets its first card at
+           * once. Default 30.
+           */
           maxCardsPerMinute?: number;
+          /**
+           * More cards than this to one group or person within a minute
+           * switches it to digests (DingTalk throttles a robot posting more
+           * than about 20 messages a minute into a group). Default 15.
+           */
+          maxCardsPerTargetPerMinute?: number;
           /** Below this share of the monthly quota left, every target gets digests. Default 0.1. */
           minQuotaShare?: number;
           /** How long incidents are collected into one digest card, in seconds. Default 30. */
           digestSeconds?: number;
+          /**
+           * How long a group DingTalk throttles the robot in (130101, past
+           * about 20 posts a minute) gets no card, in seconds: its incidents
+           * wait in its digest until then. Default 60.
+           */
+          groupThrottleSeconds?: number;
+        };
+        /**
+         * War-room messages in the incident timeline (entries of type
+         * `chat-message`): the template's group bot receives every message of
+         * the room and the module records it with its sender, time and a link
+         * back to the room.
+         */
+        warRoomTimeline?: {
+          /** Record war-room messages. Default true. */
+          enabled?: boolean;
+          /** Per integration id, e.g. `{ demo: false }`; overrides `enabled`. */
+          integrations?: { [integrationId: string]: boolean };
+          /** Longest message recorded, in characters; longer ones are cut. Default 2000. */
+          maxMessageChars?: number;
         };
       };
     };

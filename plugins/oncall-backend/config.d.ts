@@ -23,10 +23,18 @@ export interface Config {
        */
       tickSeconds?: number;
       /**
-       * How long a replica's claim on a step lasts before another replica may
-       * run the step again (e.g. after a crash), in seconds. Defaults to 300.
+       * The lease of a replica's claim on a step, in seconds. The replica
+       * renews it every third of the lease while the step runs, so another
+       * replica runs the step again within about this long (plus a tick)
+       * after the first one died. Defaults to 15.
        */
       claimTimeoutSeconds?: number;
+      /**
+       * How long a channel may take to notify, in seconds, before it is
+       * cancelled and the step runs again later (up to 5 attempts, with the
+       * same idempotency keys). Defaults to 60.
+       */
+      notifyTimeoutSeconds?: number;
     };
     /**
      * Who may act on an incident from a chat channel (a DingTalk card
@@ -36,6 +44,11 @@ export interface Config {
      */
     channelActions?: {
       allowedGroups?: string[];
+    };
+    /** Chat messages recorded in incident timelines (war rooms). */
+    chat?: {
+      /** Longest message kept in the timeline, in characters; longer ones are cut. Defaults to 2000. */
+      maxMessageChars?: number;
     };
   };
 }

@@ -17,11 +17,22 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import { navModule } from './modules/nav';
-import { dingtalkScaffolderModule } from '@dingtalk-oncall/backstage-plugin-dingtalk/alpha';
+import {
+  createDingtalkSignInModule,
+  dingtalkScaffolderModule,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk/alpha';
+import { dingtalkSignInProvider } from '@dingtalk-oncall/backstage-plugin-dingtalk';
+
+// The sign-in page: the development guest ("Enter" signs in as alice) and
+// DingTalk (the emulator's login page; login-free inside the simulated
+// DingTalk client).
+const signInModule = createDingtalkSignInModule({
+  providers: ['guest', dingtalkSignInProvider],
+});
 
 // Every other plugin (DingTalk, on-call, scaffolder, notifications, ...) is
 // found through `app.packages: all` in app-config.yaml: any dependency of this
 // package that exports a new-frontend-system plugin is installed.
 export default createApp({
-  features: [catalogPlugin, navModule, dingtalkScaffolderModule],
+  features: [catalogPlugin, navModule, dingtalkScaffolderModule, signInModule],
 });

@@ -23,10 +23,22 @@ backend.add(import('@backstage/plugin-app-backend'));
 // auth: guest sign-in for development; see app-config.production.yaml for real providers
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+// Sign in with DingTalk (the emulator's login page in development; login-free
+// inside the DingTalk client)
+backend.add(
+  import(
+    '@dingtalk-oncall/backstage-plugin-auth-backend-module-dingtalk-provider'
+  ),
+);
 
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+// DingTalk's organisation (departments and people) in the catalog:
+// catalog.providers.dingtalk in app-config.yaml
+backend.add(
+  import('@dingtalk-oncall/backstage-plugin-catalog-backend-module-dingtalk'),
 );
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
@@ -38,6 +50,10 @@ backend.add(
 
 backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
+// The events backend's event bus (database-backed on PostgreSQL) carries
+// signals between replicas: a card click handled by one replica updates the
+// pages whose websocket is on another.
+backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 

@@ -39,7 +39,7 @@ function arg(name) {
 async function main() {
   if (process.argv.includes('--help')) {
     process.stdout.write(
-      'Usage: dingtalk-emulator [--port 7788] [--host 127.0.0.1] [--demo] [--seed seed.json]\n',
+      'Usage: dingtalk-emulator [--port 7788] [--host 127.0.0.1] [--demo] [--seed seed.json] [--allowed-origin http://localhost:3000 ...]\n',
     );
     return;
   }
@@ -49,6 +49,13 @@ async function main() {
     host: arg('host') ?? '127.0.0.1',
     demo: process.argv.includes('--demo'),
     seed: seedFile ? JSON.parse(fs.readFileSync(seedFile, 'utf8')) : undefined,
+    // Origins of the apps' own pages besides their backends' (DingTalk's
+    // trusted domains): JSAPI login codes and web-login redirects go there.
+    allowedOrigins: process.argv
+      .map((a, i) =>
+        a === '--allowed-origin' ? process.argv[i + 1] : undefined,
+      )
+      .filter(Boolean),
     log: line => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(

@@ -326,7 +326,7 @@ describe('dingtalk emulator', () => {
       body: '{}',
     });
     expect(missing.status).toBe(400);
-    expect(missing.body.code).toBe('MissingParameter');
+    expect(missing.body.code).toBe('MissingrobotCode');
     const tooMany = await json(emu, '/v1.0/robot/oToMessages/batchSend', {
       method: 'POST',
       token: t,
@@ -403,7 +403,10 @@ describe('dingtalk emulator', () => {
     const rejected = results.filter(r => r.status === 403);
     expect(results.filter(r => r.status === 200)).toHaveLength(20);
     expect(rejected).toHaveLength(5);
-    expect(rejected[0].body.code).toBe('Forbidden.AccessDenied.QpsLimitForApi');
+    // per app per API (the global per-API limit would be QpsLimitForApi, 90002)
+    expect(rejected[0].body.code).toBe(
+      'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+    );
     expect(
       emu.control.calls({ appKey: APP.appKey }).byApp[APP.appKey],
     ).toMatchObject({ maxPerSecond: 20, rejectedQps: 5 });
@@ -418,15 +421,12 @@ describe('dingtalk emulator', () => {
         method: 'POST',
         body: JSON.stringify({ appKey: APP.appKey, appSecret: APP.appSecret }),
       });
+      // a metered API (user by mobile is exempt from the quota)
       const call = () =>
-        json(
-          clocked,
-          `/topapi/v2/user/getbymobile?access_token=${body.accessToken}`,
-          {
-            method: 'POST',
-            body: JSON.stringify({ mobile: '1' }),
-          },
-        );
+        json(clocked, `/topapi/v2/user/get?access_token=${body.accessToken}`, {
+          method: 'POST',
+          body: JSON.stringify({ userid: 'nobody' }),
+        });
       for (let i = 0; i < 10_000; i += 20) {
         t += 1000; // a new second for each batch of 20: under the QPS limit
         await Promise.all(Array.from({ length: 20 }, call));
@@ -667,9 +667,13 @@ describe('dingtalk emulator', () => {
       expect(JSON.parse(callback.content).cardPrivateData.actionIds).toEqual([
         'acknowledge',
       ]);
+      // the reply changed the clicker's card only (limits.test.ts)
       expect(
         emu.control.cards({ outTrackId: 'card-1' })[0].cardParamMap,
-      ).toEqual({ status: 'acknowledged', title: 'Disk full' });
+      ).toEqual({ status: 'triggered', title: 'Disk full' });
+      expect(
+        emu.control.cardView({ outTrackId: 'card-1', userId: 'u1' }),
+      ).toMatchObject({ status: 'acknowledged' });
       const updated = await json(emu, '/v1.0/card/instances', {
         method: 'PUT',
         token: t,
@@ -684,7 +688,10 @@ describe('dingtalk emulator', () => {
         emu.control
           .cards({ userId: 'u1' })[0]
           .history.map(h => h.cardParamMap.status),
-      ).toEqual(['triggered', 'acknowledged', 'resolved']);
+      ).toEqual(['triggered', 'resolved']);
+      expect(
+        emu.control.cardView({ outTrackId: 'card-1', userId: 'u1' }),
+      ).toMatchObject({ status: 'resolved' });
     } finally {
       await new Promise<void>(r => server.close(() => r()));
     }
@@ -718,8 +725,7 @@ describe('dingtalk emulator', () => {
     expect(info.body).toMatchObject({
       openConversationId: group.openConversationId,
       title: 'Ops',
-      ownerStaffId: 'u1',
-      memberAmount: 2,
+      ownerUserId: 'u1',
     });
     const none = await json(emu, '/v1.0/im/sceneGroups/query', {
       method: 'POST',

@@ -31,12 +31,15 @@ export type {
   Fault,
   FaultKind,
   PushResult,
-} from './createEmulator';
+  RobotMessageDelivery,
+} from './types';
 export { DEMO_SEED, EDITION_LIMITS } from './state';
 export type {
   Edition,
   EmuApp,
   EmuCard,
+  EmuChatMessage,
+  EmuDepartment,
   EmuGroup,
   EmuMessage,
   EmuTemplate,

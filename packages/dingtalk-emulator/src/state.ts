@@ -36,6 +36,9 @@ export const ALL_PERMISSIONS = [
   'qyapi_chat_base_read',
   'qyapi_get_member_by_mobile',
   'qyapi_get_member',
+  // the contact APIs (surfaces/contacts.ts): departments, and mobile numbers in user lists
+  'qyapi_get_department_list',
+  'Contact.User.mobile',
 ];
 
 /** @public */
@@ -47,11 +50,15 @@ export interface EmuApp {
   aesKey: string;
   token: string;
   edition: Edition;
+  /** This organisation's limits where they differ from the edition table (DingTalk revises it; call volume can be bought). */
+  limits?: { qps?: number; quota?: number };
   eventUrl?: string;
   transport: 'http' | 'stream';
   cardCallbackUrl?: string;
   cardCallbackRouteKey?: string;
   cardApiSecret?: string;
+  /** The robot's message receiving URL (HTTP mode); the template bots of the app's corp post there too. */
+  robotMessageUrl?: string;
   permissions: string[];
   coolAppCode: string;
 }
@@ -66,6 +73,20 @@ export interface EmuUser {
   /** Profile picture URL, as `topapi/v2/user/get` answers it. */
   avatar?: string;
   email?: string;
+  /** Departments (`dept_id_list`); none means the root department (1). */
+  deptIds?: number[];
+  title?: string;
+  /** Whether the person activated DingTalk; default true. */
+  active?: boolean;
+}
+
+/** A department of an organisation (surfaces/contacts.ts); id 1 is the root. @public */
+export interface EmuDepartment {
+  corpId: string;
+  deptId: number;
+  name: string;
+  /** Absent only for the root. */
+  parentId?: number;
 }
 
 /** @public */
@@ -98,6 +119,20 @@ export interface EmuMessage {
   at: number;
 }
 
+/** What a person wrote in a chat (`sendMessage`). @public */
+export interface EmuChatMessage {
+  msgId: string;
+  senderUserId: string;
+  /** Set in a group chat. */
+  openConversationId?: string;
+  /** The app's robot of a one-to-one chat. */
+  appKey?: string;
+  text: string;
+  atUserIds: string[];
+  atBot: boolean;
+  at: number;
+}
+
 /** @public */
 export interface EmuCard {
   outTrackId: string;
@@ -107,7 +142,19 @@ export interface EmuCard {
   callbackRouteKey?: string;
   /** The robot that posted it in groups (`imGroupOpenDeliverModel.robotCode`). */
   groupRobotCode?: string;
+  /** The card's public data: what every viewer sees. */
   cardParamMap: Record<string, string>;
+  /**
+   * Private data per viewer (userId): what a callback's reply or the update
+   * API's `privateData` set for that one person, shown to them over the
+   * public data (`control.cardView`).
+   */
+  privateData?: Record<string, Record<string, string>>;
+  /**
+   * What a callback's reply (`cardData`) showed the person who clicked: their
+   * card alone, until the next public update re-renders it for everyone.
+   */
+  clickerViews?: Record<string, Record<string, string>>;
   /** Where the card was delivered: `IM_GROUP.<cid>` or `IM_ROBOT.<userId>`. */
   spaces: string[];
   atUserIds: string[];
@@ -140,9 +187,13 @@ export interface EmulatorState {
   corps: Map<string, { corpId: string; name: string }>;
   apps: Map<string, EmuApp>;
   users: Map<string, EmuUser>;
+  /** by `${corpId}:${deptId}` */
+  departments: Map<string, EmuDepartment>;
   groups: Map<string, EmuGroup>;
   templates: Map<string, EmuTemplate>;
   messages: EmuMessage[];
+  /** What people wrote in chats (sendMessage). */
+  chatMessages: EmuChatMessage[];
   cards: Map<string, EmuCard>;
   tokens: Map<string, { appKey: string; expiresAt: number; user?: string }>;
   authCodes: Map<string, { appKey: string; userId: string; expiresAt: number }>;
@@ -161,9 +212,11 @@ export function emptyState(): EmulatorState {
     corps: new Map(),
     apps: new Map(),
     users: new Map(),
+    departments: new Map(),
     groups: new Map(),
     templates: new Map(),
     messages: [],
+    chatMessages: [],
     cards: new Map(),
     tokens: new Map(),
     authCodes: new Map(),
@@ -183,6 +236,8 @@ export interface EmulatorSeed {
       Pick<EmuApp, 'corpId' | 'appKey' | 'appSecret' | 'aesKey' | 'token'>
   >;
   users?: Array<Omit<EmuUser, 'unionId'> & { unionId?: string }>;
+  /** Parents before children. */
+  departments?: Array<Omit<EmuDepartment, 'deptId'> & { deptId: number }>;
   groups?: Array<{
     corpId: string;
     title: string;
@@ -212,6 +267,8 @@ export const DEMO_SEED: EmulatorSeed = {
       token: 'demo-signature-token',
       edition: 'standard',
       eventUrl: 'http://localhost:7007/api/dingtalk/integrations/demo/events',
+      robotMessageUrl:
+        'http://localhost:7007/api/dingtalk/integrations/demo/robot-messages',
     },
   ],
   users: [
@@ -220,18 +277,35 @@ export const DEMO_SEED: EmulatorSeed = {
       userId: 'alice',
       name: 'Alice Wang',
       mobile: '13800000001',
+      email: 'alice@example.com',
+      deptIds: [100001],
     },
     {
       corpId: 'dingdemo0000000000',
       userId: 'bob',
       name: 'Bob Li',
       mobile: '13800000002',
+      email: 'bob@example.com',
+      deptIds: [100001],
     },
     {
       corpId: 'dingdemo0000000000',
       userId: 'carol',
       name: 'Carol Zhang',
       mobile: '13800000003',
+      email: 'carol@example.com',
+      deptIds: [100002],
+    },
+  ],
+  // The demo catalog's groups come from these (catalog-backend-module-dingtalk):
+  // group:default/demo-corp (the root), sre and payments.
+  departments: [
+    { corpId: 'dingdemo0000000000', deptId: 100001, name: 'SRE', parentId: 1 },
+    {
+      corpId: 'dingdemo0000000000',
+      deptId: 100002,
+      name: 'Payments',
+      parentId: 1,
     },
   ],
   groups: [

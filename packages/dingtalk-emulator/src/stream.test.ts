@@ -61,7 +61,8 @@ describe('stream gateway', () => {
               body: JSON.stringify({
                 clientId: APP.appKey,
                 clientSecret: APP.appSecret,
-                subscriptions: [],
+                // what the SDK itself sends: EVENT * plus its callbacks
+                subscriptions: this.getConfig().subscriptions,
               }),
             },
           );
@@ -104,14 +105,17 @@ describe('stream gateway', () => {
   });
 
   /** A bare gateway client: frames in arrival order, ACKs only when told to. */
-  async function rawConnection(emu: EmulatorHandle) {
+  async function rawConnection(
+    emu: EmulatorHandle,
+    subscriptions: object[] = [{ type: 'EVENT', topic: '*' }],
+  ) {
     const res = await fetch(`${emu.baseUrl}/v1.0/gateway/connections/open`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         clientId: APP.appKey,
         clientSecret: APP.appSecret,
-        subscriptions: [],
+        subscriptions,
       }),
     });
     const { endpoint, ticket } = (await res.json()) as any;

@@ -15,6 +15,13 @@
  */
 
 // The simulator: a person's view of the emulated DingTalk organisation.
+//
+// It polls the emulator and patches the page in place: every list item has a
+// key (a group's id, a card's outTrackId, a button's action id), and a poll
+// only changes the nodes whose content changed, so a button never moves or
+// gets replaced under the pointer between mouse-down and click. Clicks are
+// handled by one listener on the document, which reads the handler of the
+// node as it is now.
 (function () {
   const api = (method, body) =>
     fetch(`/_emulator/api/${method}`, {
@@ -26,31 +33,113 @@
       if (!r.ok) throw new Error(json.error || r.statusText);
       return json;
     });
+
+  /** Builds an element; `key` becomes data-key, `onclick` a delegated handler. */
   const el = (tag, attrs, ...children) => {
     const node = document.createElement(tag);
     Object.entries(attrs || {}).forEach(([k, v]) => {
-      if (k === 'onclick') node.addEventListener('click', v);
+      if (v === undefined || v === null || v === false) return;
+      if (k === 'onclick') node.__onclick = v;
+      else if (k === 'key') node.setAttribute('data-key', v);
       else node.setAttribute(k, v);
     });
     children
       .flat()
+      .filter(c => c !== '' && c !== null && c !== undefined)
       .forEach(c =>
         node.append(c instanceof Node ? c : document.createTextNode(String(c))),
       );
     return node;
   };
-  let model = { apps: [], users: [], groups: [] };
-  let selected = null;
 
-  const actor = () => document.getElementById('actor').value;
+  document.addEventListener('click', e => {
+    for (let n = e.target; n && n !== document; n = n.parentNode) {
+      if (n.__onclick) {
+        n.__onclick(e, n);
+        return;
+      }
+    }
+  });
+
+  const keyOf = n => (n.nodeType === 1 ? n.getAttribute('data-key') : null);
+  const sameKind = (a, b) =>
+    a.nodeType === b.nodeType &&
+    (a.nodeType !== 1 || a.tagName === b.tagName) &&
+    keyOf(a) === keyOf(b);
+
+  /** Makes `from` look like `to`, keeping every node that can be kept. */
+  function morph(from, to) {
+    if (from.nodeType === 3) {
+      if (from.data !== to.data) from.data = to.data;
+      return;
+    }
+    for (const { name } of [...from.attributes]) {
+      if (!to.hasAttribute(name)) from.removeAttribute(name);
+    }
+    for (const { name, value } of [...to.attributes]) {
+      if (from.getAttribute(name) !== value) from.setAttribute(name, value);
+    }
+    from.__onclick = to.__onclick;
+    patchChildren(from, [...to.childNodes]);
+  }
+
+  /** Patches `parent`'s children to `next`, matching keyed nodes by key. */
+  function patchChildren(parent, next) {
+    const keyed = new Map();
+    for (const c of parent.childNodes) {
+      const k = keyOf(c);
+      if (k !== null) keyed.set(k, c);
+    }
+    next.forEach((want, i) => {
+      const at = parent.childNodes[i];
+      const k = keyOf(want);
+      let have = k !== null ? keyed.get(k) : at;
+      if (have && !sameKind(have, want)) have = undefined;
+      if (have) {
+        morph(have, want);
+        if (have !== at) parent.insertBefore(have, at || null);
+      } else {
+        parent.insertBefore(want, at || null);
+      }
+      if (k !== null) keyed.delete(k);
+    });
+    while (parent.childNodes.length > next.length) {
+      parent.removeChild(parent.lastChild);
+    }
+  }
+
+  const show = (id, ...children) =>
+    patchChildren(document.getElementById(id), children.flat());
+
+  let model = { apps: [], users: [], groups: [], corps: [] };
+  let selected = null;
+  const actorSelect = document.getElementById('actor');
+  const actor = () => actorSelect.value;
+  actorSelect.addEventListener('change', () => load());
+
+  let toastTimer;
+  /** What DingTalk shows the clicker after a card button: a toast. */
+  function toast(text, kind) {
+    const node = document.getElementById('toast');
+    node.textContent = text;
+    node.className = `toast visible ${kind || ''}`;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => {
+      node.className = 'toast';
+    }, 6000);
+  }
 
   async function load() {
     model = await fetch('/_emulator/api/state').then(r => r.json());
-    const actorSelect = document.getElementById('actor');
-    const current = actorSelect.value;
-    actorSelect.replaceChildren(
-      ...model.users.map(u =>
-        el('option', { value: u.userId }, `${u.name} (${u.userId})`),
+    const current = actor();
+    show(
+      'actor',
+      model.users.map(u =>
+        el(
+          'option',
+          { key: u.userId, value: u.userId },
+          `${u.name} (${u.userId})`,
+        ),
       ),
     );
     if (current) actorSelect.value = current;
@@ -58,11 +147,13 @@
       .map(c => c.name)
       .join(', ');
     const app = model.apps[0];
-    document.getElementById('groups').replaceChildren(
-      ...model.groups.map(g =>
+    show(
+      'groups',
+      model.groups.map(g =>
         el(
           'li',
           {
+            key: g.openConversationId,
             class:
               selected && selected.id === g.openConversationId
                 ? 'selected'
@@ -86,40 +177,37 @@
             `${g.members.length} members${g.templateId ? ' · war room' : ''}`,
           ),
           app && !g.templateId
-            ? g.coolApps.includes(app.appKey)
-              ? el(
-                  'button',
-                  {
-                    onclick: () =>
-                      api('uninstallCoolApp', {
+            ? el(
+                'button',
+                {
+                  key: 'coolapp',
+                  onclick: () =>
+                    api(
+                      g.coolApps.includes(app.appKey)
+                        ? 'uninstallCoolApp'
+                        : 'installCoolApp',
+                      {
                         appKey: app.appKey,
                         openConversationId: g.openConversationId,
-                      }).then(load),
-                  },
-                  'Uninstall Cool App',
-                )
-              : el(
-                  'button',
-                  {
-                    onclick: () =>
-                      api('installCoolApp', {
-                        appKey: app.appKey,
-                        openConversationId: g.openConversationId,
-                      }).then(load),
-                  },
-                  'Install Cool App',
-                )
+                      },
+                    ).then(load, e => toast(e.message, 'error')),
+                },
+                g.coolApps.includes(app.appKey)
+                  ? 'Uninstall Cool App'
+                  : 'Install Cool App',
+              )
             : '',
           el(
             'button',
             {
+              key: 'rename',
               onclick: () => {
                 const title = prompt('New group name', g.title);
                 if (title)
                   api('renameGroup', {
                     openConversationId: g.openConversationId,
                     title,
-                  }).then(load);
+                  }).then(load, e => toast(e.message, 'error'));
               },
             },
             'Rename',
@@ -127,11 +215,18 @@
         ),
       ),
     );
-    document.getElementById('users').replaceChildren(
-      ...model.users.map(u =>
+    show(
+      'users',
+      model.users.map(u =>
         el(
           'li',
-          {},
+          {
+            key: u.userId,
+            class:
+              selected && selected.kind === 'user' && selected.id === u.userId
+                ? 'selected'
+                : '',
+          },
           el(
             'a',
             {
@@ -147,11 +242,12 @@
         ),
       ),
     );
-    document.getElementById('apps').replaceChildren(
-      ...model.apps.map(a =>
+    show(
+      'apps',
+      model.apps.map(a =>
         el(
           'li',
-          {},
+          { key: a.appKey },
           `${a.appKey} (${a.edition}, ${a.transport})`,
           el('div', { class: 'meta' }, a.eventUrl || 'no event URL'),
           a.eventUrl
@@ -173,7 +269,7 @@
         ),
       ),
     );
-    if (selected) render();
+    if (selected) await render();
   }
 
   function openH5(app, url) {
@@ -191,34 +287,59 @@
   }
 
   async function render() {
-    document.getElementById('conversation-title').textContent = selected.title;
+    const which = selected;
     const filter =
-      selected.kind === 'group'
-        ? { openConversationId: selected.id }
-        : { userId: selected.id };
+      which.kind === 'group'
+        ? { openConversationId: which.id }
+        : { userId: which.id };
     const [messages, cards] = await Promise.all([
       api('messages', filter),
       api('cards', filter),
     ]);
+    if (which !== selected) return; // another conversation was chosen meanwhile
+    document.getElementById('conversation-title').textContent = which.title;
     const items = [
-      ...messages.map(m => ({
+      ...messages.map((m, i) => ({
         at: m.at,
-        node: el(
-          'div',
-          { class: 'msg' },
-          m.msgParam.title ? `${m.msgParam.title}\n` : '',
-          m.msgParam.content || m.msgParam.text || JSON.stringify(m.msgParam),
-        ),
+        node: renderMessage(m, i),
       })),
       ...cards.map(c => ({ at: c.createdAt, node: renderCard(c) })),
     ].sort((a, b) => a.at - b.at);
-    document
-      .getElementById('conversation')
-      .replaceChildren(...items.map(i => i.node));
+    show(
+      'conversation',
+      items.map(i => i.node),
+    );
+  }
+
+  function renderMessage(m, i) {
+    const p = m.msgParam || {};
+    const markdown = p.text !== undefined && p.title !== undefined;
+    return el(
+      'div',
+      { key: `msg-${m.processQueryKey || m.id || i}`, class: 'msg' },
+      p.title ? el('div', {}, el('strong', {}, p.title)) : '',
+      markdown
+        ? window.dingtalkMarkdown.renderMarkdown(p.text)
+        : el(
+            'div',
+            { class: 'text' },
+            p.content || p.text || JSON.stringify(p),
+          ),
+    );
+  }
+
+  /** The card as the acting person sees it: their private data over it. */
+  function viewOf(card, userId) {
+    return Object.assign(
+      {},
+      card.cardParamMap,
+      (card.privateData || {})[userId],
+      (card.clickerViews || {})[userId],
+    );
   }
 
   function renderCard(card) {
-    const p = card.cardParamMap;
+    const p = viewOf(card, actor());
     let actions = [];
     try {
       actions = JSON.parse(p.actions || '[]');
@@ -227,36 +348,39 @@
     }
     return el(
       'div',
-      { class: 'card', 'data-card': card.outTrackId },
+      {
+        key: `card-${card.outTrackId}`,
+        class: 'card',
+        'data-card': card.outTrackId,
+      },
       el('div', {}, el('strong', {}, p.title || card.outTrackId)),
       p.status ? el('div', { class: 'status' }, `Status: ${p.status}`) : '',
-      el('div', { class: 'msg' }, p.markdown || p.content || ''),
-      ...actions.map(a =>
-        a.url
-          ? el('a', { href: a.url, target: '_blank' }, a.label)
-          : el(
-              'button',
-              {
-                onclick: () =>
-                  api('clickCardButton', {
-                    outTrackId: card.outTrackId,
-                    userId: actor(),
-                    actionId: a.id,
-                    params: a.params || {},
-                  })
-                    .then(r => {
-                      const m =
-                        r.response &&
-                        (r.response.message ||
-                          (r.response.userPrivateData &&
-                            r.response.userPrivateData.message));
-                      if (m) alert(m);
-                    })
-                    .catch(e => alert(e.message))
-                    .then(load),
-              },
-              a.label,
-            ),
+      window.dingtalkMarkdown.renderMarkdown(p.markdown || p.content || ''),
+      el(
+        'div',
+        { class: 'actions' },
+        actions.map(a =>
+          a.url
+            ? el(
+                'a',
+                {
+                  key: `action-${a.id || a.label}`,
+                  href: /^(https?:|dingtalk:)/i.test(a.url) ? a.url : '#',
+                  target: '_blank',
+                  rel: 'noopener noreferrer',
+                  class: 'button-link',
+                },
+                a.label,
+              )
+            : el(
+                'button',
+                {
+                  key: `action-${a.id}`,
+                  onclick: (e, node) => click(card, a, node),
+                },
+                a.label,
+              ),
+        ),
       ),
       el(
         'div',
@@ -266,6 +390,31 @@
     );
   }
 
+  function click(card, action, button) {
+    if (button && button.disabled) return;
+    if (button) button.disabled = true;
+    api('clickCardButton', {
+      outTrackId: card.outTrackId,
+      userId: actor(),
+      actionId: action.id,
+      params: action.params || {},
+    })
+      .then(r => {
+        const reply = r.response || {};
+        const message =
+          reply.message ||
+          (reply.userPrivateData && reply.userPrivateData.message);
+        if (r.status !== 200)
+          toast(message || `Callback failed (HTTP ${r.status})`, 'error');
+        else if (message) toast(message);
+      })
+      .catch(e => toast(e.message, 'error'))
+      .then(() => {
+        if (button) button.disabled = false;
+        return load();
+      });
+  }
+
   load();
-  setInterval(load, 3000);
+  setInterval(load, 2000);
 })();

@@ -20,8 +20,12 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
-import { dingtalkPermissions } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
+import {
+  DINGTALK_ROBOT_MESSAGE_TOPIC,
+  dingtalkPermissions,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { migrateDingtalkNode } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import Router from 'express-promise-router';
 import { randomBytes } from 'node:crypto';
@@ -34,7 +38,10 @@ import { cacheSqliteStatements } from './lib/statementCache';
 import { EventsStore } from './database/EventsStore';
 import { GroupsStore } from './database/GroupsStore';
 import { IntegrationsStore } from './database/IntegrationsStore';
-import { LinksStore } from './database/LinksStore';
+import { AccountLinks } from './service/AccountLinks';
+import { createAccountLinksRouter } from './service/accountLinksRouter';
+import { contactEventPublisher } from './service/contactEvents';
+import { createContactsRouter } from './service/contactsRouter';
 import { RecordsStore } from './database/RecordsStore';
 import { StreamLeaseStore } from './database/StreamLeaseStore';
 import { readEncryptionKey } from './lib/encryptionKey';
@@ -61,6 +68,9 @@ import {
   StreamManager,
 } from './service/stream/StreamManager';
 import { UsageService } from './service/UsageService';
+import { RobotMessages } from './service/robot/RobotMessages';
+import { RobotReplies } from './service/robot/RobotReplies';
+import { createRobotRouter } from './service/robot/robotRouter';
 
 /**
  * The DingTalk backend plugin: integrations, DingTalk's callbacks, group
@@ -90,6 +100,7 @@ export const dingtalkPlugin = createBackendPlugin({
         actionsRegistry: actionsRegistryServiceRef,
         catalog: catalogServiceRef,
         notifications: notificationService,
+        events: eventsServiceRef,
       },
       async init(deps) {
         const { config, logger, database, httpRouter } = deps;
@@ -107,22 +118,29 @@ export const dingtalkPlugin = createBackendPlugin({
           onSecrets: redactionsOf(deps.rootLogger),
         });
         const settings = await readSettings(config, deps.discovery);
-        const stores = {
-          integrations: new IntegrationsStore(db, box),
-          groups: new GroupsStore(db),
-          events: new EventsStore(db),
-          records: new RecordsStore(db),
-          links: new LinksStore(db),
-          cards: new CardsStore(db),
-        };
+        const integrations = new IntegrationsStore(db, box);
         const registry = new IntegrationRegistry({
-          store: stores.integrations,
+          store: integrations,
           config,
           settings,
           db,
           cache: deps.cache,
           logger,
         });
+        const stores = {
+          integrations,
+          groups: new GroupsStore(db),
+          events: new EventsStore(db),
+          records: new RecordsStore(db),
+          // Stored links, then the catalog's dingtalk.com/user-id of synced people.
+          links: new AccountLinks(db, {
+            catalog: deps.catalog,
+            auth: deps.auth,
+            logger,
+            corpIdOf: async id => (await registry.find(id))?.corpId,
+          }),
+          cards: new CardsStore(db),
+        };
         const usage = new UsageService({
           quota: registry.quota,
           cards: stores.cards,
@@ -155,6 +173,10 @@ export const dingtalkPlugin = createBackendPlugin({
           groups: stores.groups,
           registry,
           logger,
+          onContactEvent: contactEventPublisher(deps.events, {
+            links: stores.links,
+            auditor: deps.auditor,
+          }),
         });
 
         // Card button clicks come back over HTTP signed with a secret only
@@ -186,13 +208,41 @@ export const dingtalkPlugin = createBackendPlugin({
           auth: deps.auth,
           logger,
         };
+        // Robot messages (HTTP callback and Stream) are published for other
+        // plugins on the events service; replies go out through the client.
+        const robotMessages = new RobotMessages({
+          events: stores.events,
+          links: stores.links,
+          publish: event =>
+            deps.events.publish({
+              topic: DINGTALK_ROBOT_MESSAGE_TOPIC,
+              eventPayload: event,
+            }),
+          logger,
+        });
+        const robotReplies = new RobotReplies({
+          registry,
+          records: stores.records,
+          db,
+          logger,
+          perMinute: config.getOptionalNumber(
+            'dingtalk.robot.repliesPerMinute',
+          ),
+          onCalls: i =>
+            void usage
+              .checkQuota(i)
+              .catch(e => logger.warn(`Quota check failed: ${e}`)),
+        });
         const callbacks = createCallbackRouter(callbackDeps);
         // Stream mode: the same events and card clicks over one WebSocket per
         // integration, held by one replica at a time.
         const streams = new StreamManager({
           registry,
           leases: new StreamLeaseStore(db),
-          onFrame: createStreamFrameRouter(callbackDeps),
+          onFrame: createStreamFrameRouter({
+            ...callbackDeps,
+            robot: robotMessages,
+          }),
           logger,
           apiBaseUrl: settings.apiBaseUrl,
           instanceId: `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(
@@ -253,6 +303,16 @@ export const dingtalkPlugin = createBackendPlugin({
         });
         router.use(callbacks);
         router.use(
+          createRobotRouter({
+            registry,
+            messages: robotMessages,
+            replies: robotReplies,
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            logger,
+          }),
+        );
+        router.use(
           createCardSecretRouter({
             httpAuth: deps.httpAuth,
             permissions: deps.permissions,
@@ -273,6 +333,20 @@ export const dingtalkPlugin = createBackendPlugin({
             logger,
           }),
         );
+        router.use(
+          createContactsRouter({ httpAuth: deps.httpAuth, registry, logger }),
+        );
+        router.use(
+          createAccountLinksRouter({
+            httpAuth: deps.httpAuth,
+            auth: deps.auth,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            catalog: deps.catalog,
+            registry,
+            links: stores.links,
+          }),
+        );
         router.use(api);
         httpRouter.use(router);
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
@@ -285,6 +359,10 @@ export const dingtalkPlugin = createBackendPlugin({
           allow: 'unauthenticated',
         });
         httpRouter.addAuthPolicy({ path: '/h5', allow: 'unauthenticated' });
+        httpRouter.addAuthPolicy({
+          path: '/integrations/:id/robot-messages',
+          allow: 'unauthenticated',
+        });
 
         // Not awaited: DingTalk being unreachable must not stop the backend.
         void registry

@@ -267,8 +267,9 @@ describe('Stream mode', () => {
             dingtalkUserId: 'alice',
           }),
         ]);
+        // the reply re-renders the clicker's card (others' change through the update API)
         expect(
-          emu.control.cards({ outTrackId: 'incident-1' })[0].cardParamMap
+          emu.control.cardView({ outTrackId: 'incident-1', userId: 'alice' })
             .status,
         ).toBe('acknowledged');
 

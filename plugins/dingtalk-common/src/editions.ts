@@ -33,6 +33,59 @@ export const DINGTALK_EDITIONS: Record<
 };
 
 /**
+ * An admin's correction of the edition's limits for one integration
+ * (DingTalk revises its tables, and buys of extra call volume raise the
+ * quota): each value left out is the edition's.
+ * @public
+ */
+export interface DingtalkLimitsOverride {
+  /** Calls per second per API. */
+  qps?: number;
+  /** Metered calls per natural month. */
+  monthlyQuota?: number;
+}
+
+/**
+ * The limits that apply to an integration: its override where it has one,
+ * the edition's table otherwise. Everything that enforces or shows limits
+ * reads these.
+ * @public
+ */
+export function effectiveDingtalkLimits(
+  edition: DingtalkEdition,
+  override?: DingtalkLimitsOverride,
+): { qps: number; monthlyQuota: number } {
+  const table = DINGTALK_EDITIONS[edition] ?? DINGTALK_EDITIONS.standard;
+  return {
+    qps: override?.qps ?? table.qps,
+    monthlyQuota: override?.monthlyQuota ?? table.monthlyQuota,
+  };
+}
+
+/**
+ * APIs DingTalk does not count against the monthly quota (its list of basic
+ * interfaces exempt from the API call volume), by the names the client and
+ * the emulator give them. They are still flow controlled, and they still work
+ * once the quota is used up. Only those we call and found on that list are
+ * here: an API missing from it is merely counted when it need not be.
+ * @public
+ */
+export const DINGTALK_QUOTA_EXEMPT_APIS: readonly string[] = [
+  // fetching access tokens
+  'oauth2.accessToken',
+  'gettoken',
+  // user info by the login-free (H5) code
+  'user.getuserinfo',
+  // user id by mobile number
+  'user.getbymobile',
+];
+
+/** Whether DingTalk meters `api` against the monthly quota. @public */
+export function isDingtalkQuotaExempt(api: string): boolean {
+  return DINGTALK_QUOTA_EXEMPT_APIS.includes(api);
+}
+
+/**
  * How DingTalk delivers events: HTTP push to a public URL, or Stream mode over
  * a WebSocket the backend opens (no public URL needed).
  * @public

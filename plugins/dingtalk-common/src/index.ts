@@ -20,8 +20,10 @@
  * @packageDocumentation
  */
 
+export * from './contacts';
 export * from './editions';
 export * from './permissions';
+export * from './robot';
 export * from './schemas';
 export * from './types';
 export * from './urls';

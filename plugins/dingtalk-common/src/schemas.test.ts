@@ -94,13 +94,15 @@ describe('integrationCreateSchema', () => {
 });
 
 describe('buildIntegrationUrls', () => {
-  it('builds the four console URLs from the public base URL', () => {
+  it('builds the console URLs from the public base URL', () => {
     expect(buildIntegrationUrls('https://bs.example.com/', 'acme')).toEqual({
       eventSubscriptionUrl:
         'https://bs.example.com/api/dingtalk/integrations/acme/events',
       coolAppWebUrl: 'https://bs.example.com/api/dingtalk/h5/acme/coolapp',
       homepageUrl: 'https://bs.example.com/api/dingtalk/h5/acme/home',
       pcHomepageUrl: 'https://bs.example.com/api/dingtalk/h5/acme/pc',
+      robotMessageUrl:
+        'https://bs.example.com/api/dingtalk/integrations/acme/robot-messages',
     });
   });
 });

@@ -55,6 +55,27 @@ const warRoomSchema = z
   })
   .strict();
 
+/**
+ * Per-integration corrections of the edition's limits; `{}` (or a value left
+ * out) is the edition's table.
+ */
+const limitsSchema = z
+  .object({
+    qps: z
+      .number({ invalid_type_error: 'limits.qps must be a number' })
+      .int('limits.qps must be a whole number')
+      .min(1, 'limits.qps must be at least 1')
+      .max(10_000, 'limits.qps must be at most 10000')
+      .optional(),
+    monthlyQuota: z
+      .number({ invalid_type_error: 'limits.monthlyQuota must be a number' })
+      .int('limits.monthlyQuota must be a whole number')
+      .min(1, 'limits.monthlyQuota must be at least 1')
+      .max(1_000_000_000, 'limits.monthlyQuota must be at most 1000000000')
+      .optional(),
+  })
+  .strict();
+
 const baseFields = {
   name: required('Name', 100),
   corpId: required('CorpId', 64).regex(
@@ -76,6 +97,7 @@ const baseFields = {
   }),
   transport: z.enum(['http', 'stream']).default('http'),
   warRoom: warRoomSchema.default({}),
+  limits: limitsSchema.optional(),
 };
 
 /** Body of `POST /integrations`. @public */
@@ -100,6 +122,8 @@ export const integrationUpdateSchema = z
     edition: baseFields.edition.optional(),
     transport: z.enum(['http', 'stream']).optional(),
     warRoom: warRoomSchema.optional(),
+    /** Replaces the whole override; `{}` goes back to the edition's table. */
+    limits: limitsSchema.optional(),
   })
   .strict();
 

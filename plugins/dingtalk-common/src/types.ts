@@ -14,7 +14,11 @@
  * limitations under the License.
  */
 
-import type { DingtalkEdition, DingtalkTransport } from './editions';
+import type {
+  DingtalkEdition,
+  DingtalkLimitsOverride,
+  DingtalkTransport,
+} from './editions';
 import type { DingtalkIntegrationUrls } from './urls';
 
 /**
@@ -31,6 +35,8 @@ export interface DingtalkIntegration {
   edition: DingtalkEdition;
   transport: DingtalkTransport;
   warRoom: { templateId?: string; botId?: string };
+  /** The admin's corrections of the edition's limits, if any. */
+  limits?: DingtalkLimitsOverride;
   secrets: { clientSecret: boolean; aesKey: boolean; token: boolean };
   /** Integrations declared in app-config are read-only. */
   source: 'database' | 'config';
@@ -91,6 +97,10 @@ export interface DingtalkUsage {
   percentUsed: number;
   byApi: Record<string, number>;
   daily: Array<{ date: string; calls: number }>;
+  /** Calls of APIs DingTalk does not meter (not in `calls`), by API. */
+  exemptByApi?: Record<string, number>;
+  /** Where `quota` and `qpsLimit` come from. */
+  limitsSource?: 'edition' | 'override';
 }
 
 /** @public */
@@ -101,7 +111,17 @@ export interface DingtalkAccountLink {
   unionId?: string;
   name?: string;
   linkedAt: string;
+  /**
+   * Where the link came from: the org sync (a catalog User with
+   * `dingtalk.com/user-id`; not stored), a DingTalk sign-in, the H5 page, the
+   * link-everyone-by-mobile run, or an admin. Links stored before sources
+   * existed read as `h5`.
+   */
+  source?: DingtalkLinkSource;
 }
+
+/** @public */
+export type DingtalkLinkSource = 'sync' | 'sign-in' | 'h5' | 'mobile' | 'admin';
 
 /** A button on an interactive card. @public */
 export interface DingtalkCardAction {

@@ -15,7 +15,7 @@
  */
 
 /**
- * The four URLs an admin pastes into the DingTalk developer console.
+ * The URLs an admin pastes into the DingTalk developer console.
  * @public
  */
 export interface DingtalkIntegrationUrls {
@@ -27,6 +27,12 @@ export interface DingtalkIntegrationUrls {
   homepageUrl: string;
   /** Application Capability → Web Application → PC Homepage URL. */
   pcHomepageUrl: string;
+  /**
+   * Robot → Message receiving mode HTTP → message receiving URL, for the
+   * app's robot and for the war-room template's group bot (both signed with
+   * the app's Client Secret).
+   */
+  robotMessageUrl: string;
 }
 
 /**
@@ -45,5 +51,6 @@ export function buildIntegrationUrls(
     coolAppWebUrl: `${base}/h5/${id}/coolapp`,
     homepageUrl: `${base}/h5/${id}/home`,
     pcHomepageUrl: `${base}/h5/${id}/pc`,
+    robotMessageUrl: `${base}/integrations/${id}/robot-messages`,
   };
 }

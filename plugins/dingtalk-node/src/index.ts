@@ -24,7 +24,9 @@
 
 export * from './crypto/DingtalkCallbackCrypto';
 export * from './client/errors';
+export * from './client/backoff';
 export * from './client/DingtalkApiClient';
+export * from './client/DingtalkContactsApi';
 export * from './client/DingtalkRateLimiter';
 export * from './client/DingtalkQuotaCounter';
 export * from './client/DingtalkTokenProvider';

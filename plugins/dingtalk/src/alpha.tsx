@@ -93,3 +93,5 @@ export const dingtalkScaffolderModule = createFrontendModule({
   pluginId: 'scaffolder',
   extensions: [groupChatPickerField],
 });
+
+export { createDingtalkSignInModule } from './auth/alpha';

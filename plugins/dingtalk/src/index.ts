@@ -40,3 +40,6 @@ export type {
   LinkPreview,
   Page,
 } from './api/DingtalkApi';
+
+// Sign in with DingTalk (the auth backend's `dingtalk` provider)
+export * from './auth';

@@ -406,7 +406,7 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
   }, 60_000);
 
   it('survives a storm of 1,000 alerts on a Standard app with digests: no flow control, far fewer calls, every incident accounted for', async () => {
-    const { backend, server } = await start(emu, {
+    const { backend, server, flushDigests } = await start(emu, {
       aggregation: { maxCardsPerMinute: 20, digestSeconds: 1 },
     });
     try {
@@ -498,7 +498,8 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
       ).toBe(1000);
       // the digest goes out within its window (30 s by default, 1 s here),
       // and each merged incident's timeline says which digest it was in
-      await eventually(() => {
+      await eventually(async () => {
+        await flushDigests();
         const digests = emu.control
           .cards({ openConversationId: group.openConversationId })
           .filter(c => c.cardParamMap.status === 'digest');

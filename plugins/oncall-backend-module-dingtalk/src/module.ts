@@ -21,8 +21,13 @@ import {
 } from '@backstage/backend-plugin-api';
 import { dingtalkNotifierServiceRef } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import { oncallChannelsExtensionPoint } from '@dingtalk-oncall/backstage-plugin-oncall-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { attachChatCommands } from './commands/attachChatCommands';
 import { createCardActionRouter } from './lib/cardActionRouter';
 import { DingtalkChannel } from './lib/DingtalkChannel';
+
+/** The scheduled task that sends the waiting digest cards. */
+export const DIGEST_FLUSH_TASK = 'oncall-dingtalk-digest-flush';
 
 /**
  * DingTalk as a channel of the on-call plugin.
@@ -43,7 +48,8 @@ export const oncallModuleDingtalk = createBackendModule({
         httpAuth: coreServices.httpAuth,
         auth: coreServices.auth,
         permissions: coreServices.permissions,
-        lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
+        events: eventsServiceRef,
       },
       async init({
         channels,
@@ -55,7 +61,8 @@ export const oncallModuleDingtalk = createBackendModule({
         httpAuth,
         auth,
         permissions,
-        lifecycle,
+        scheduler,
+        events,
       }) {
         const db = await database.getClient();
         if (!database.migrations?.skip) {
@@ -69,6 +76,8 @@ export const oncallModuleDingtalk = createBackendModule({
           });
         }
         const options = config.getOptionalConfig('oncall.channels.dingtalk');
+        const digestSeconds =
+          options?.getOptionalNumber('aggregation.digestSeconds') ?? 30;
         const channel = new DingtalkChannel({
           notifier,
           db,
@@ -83,11 +92,27 @@ export const oncallModuleDingtalk = createBackendModule({
               options?.getOptionalNumber('aggregation.maxCardsPerMinute') ?? 30,
             minQuotaShare:
               options?.getOptionalNumber('aggregation.minQuotaShare') ?? 0.1,
-            digestSeconds:
-              options?.getOptionalNumber('aggregation.digestSeconds') ?? 30,
+            digestSeconds,
+            maxCardsPerTargetPerMinute:
+              options?.getOptionalNumber(
+                'aggregation.maxCardsPerTargetPerMinute',
+              ) ?? 15,
+            groupThrottleMs:
+              (options?.getOptionalNumber('aggregation.groupThrottleSeconds') ??
+                60) * 1000,
           },
         });
-        channels.addChannel(channel);
+        // Robot messages: chat commands, war-room timeline and room updates.
+        channels.addChannel(
+          await attachChatCommands({
+            channel,
+            notifier,
+            events,
+            db,
+            config,
+            logger,
+          }),
+        );
         httpRouter.use(
           createCardActionRouter({
             channel,
@@ -97,8 +122,14 @@ export const oncallModuleDingtalk = createBackendModule({
             logger,
           }),
         );
-        channel.start();
-        lifecycle.addShutdownHook(() => channel.stop());
+        // Digests wait in the database; one replica at a time sends them.
+        await scheduler.scheduleTask({
+          id: DIGEST_FLUSH_TASK,
+          scope: 'global',
+          frequency: { seconds: digestSeconds },
+          timeout: { seconds: Math.max(60, 2 * digestSeconds) },
+          fn: () => channel.flushDigests(),
+        });
       },
     });
   },

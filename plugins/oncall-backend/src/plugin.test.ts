@@ -584,7 +584,13 @@ describe('oncall plugin', () => {
           .get('/api/oncall/channels')
           .expect(200);
         expect(channels.body).toEqual({
-          items: [{ id: 'fake', title: 'Fake chat' }],
+          items: [
+            {
+              id: 'fake',
+              title: 'Fake chat',
+              capabilities: { warRooms: false },
+            },
+          ],
         });
         const targets = await request(server)
           .get('/api/oncall/channels/fake/targets?limit=1')

@@ -20,14 +20,18 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { oncallPermissions } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { oncallChannelsExtensionPoint } from '@dingtalk-oncall/backstage-plugin-oncall-node';
 import { createOncallActions } from './actions/createOncallActions';
 import { createStores } from './database';
 import { EscalationEngine } from './engine/EscalationEngine';
+import { CatalogRefs } from './service/CatalogRefs';
 import { ChannelRegistry } from './service/ChannelRegistry';
 import { ChannelUpdates } from './service/ChannelUpdates';
+import { IncidentChat } from './service/IncidentChat';
 import { IncidentService } from './service/IncidentService';
+import { IncidentSignals } from './service/IncidentSignals';
 import { auditedActions } from './service/auditedActions';
 import { IncidentAccess } from './service/IncidentAccess';
 import { redactionsOf } from './service/redaction';
@@ -80,23 +84,39 @@ export function createOncallPlugin(
           auditor: coreServices.auditor,
           catalog: catalogServiceRef,
           actionsRegistry: actionsRegistryServiceRef,
+          signals: signalsServiceRef,
         },
         async init(deps) {
           const { config, logger, scheduler, httpRouter } = deps;
           const clock = options?.clock ?? Date.now;
           deps.permissionsRegistry.addPermissions(oncallPermissions);
 
-          const stores = await createStores(deps.database);
+          // Every committed incident change is announced to open pages (the
+          // store reports it; nothing writes before init has finished).
+          const live: { signals?: IncidentSignals } = {};
+          const stores = await createStores(deps.database, {
+            onIncidentChange: id => live.signals?.changed(id),
+          });
+          live.signals = new IncidentSignals({
+            signals: deps.signals,
+            getIncident: id => stores.incidents.get(id),
+            logger,
+          });
           const engine = EscalationEngine.create({
             stores,
             channels,
             users: new UserResolver({ catalog: deps.catalog, auth: deps.auth }),
+            preferences: stores.preferences,
             logger,
             clock,
             claimTimeoutMs:
               (config.getOptionalNumber(
                 'oncall.escalation.claimTimeoutSeconds',
-              ) ?? 300) * 1000,
+              ) ?? 15) * 1000,
+            notifyTimeoutMs:
+              (config.getOptionalNumber(
+                'oncall.escalation.notifyTimeoutSeconds',
+              ) ?? 60) * 1000,
           });
           const updates = new ChannelUpdates({
             channels,
@@ -122,14 +142,18 @@ export function createOncallPlugin(
           });
           access.register(deps.permissionsRegistry);
 
+          const chat = new IncidentChat({
+            incidents,
+            stores,
+            catalog: deps.catalog,
+            auth: deps.auth,
+            maxMessageChars: config.getOptionalNumber(
+              'oncall.chat.maxMessageChars',
+            ),
+          });
           for (const channel of channels.list()) {
             channel.bind?.({
-              incidents: auditedActions(
-                incidents,
-                deps.auditor,
-                channel,
-                access,
-              ),
+              incidents: auditedActions(chat, deps.auditor, channel, access),
             });
           }
 
@@ -146,7 +170,10 @@ export function createOncallPlugin(
             id: 'oncall-escalation',
             frequency: { seconds: tickSeconds },
             timeout: { minutes: 10 },
-            scope: 'global',
+            // On every replica: the claims already let one run each step,
+            // and a global task's lock held by a replica that died would
+            // stop every tick until the task's timeout.
+            scope: 'local',
             fn: async () => {
               // A step this process is still running (started by kick() when
               // an incident arrived) holds its claim until it has recorded
@@ -176,6 +203,10 @@ export function createOncallPlugin(
               channels,
               clock,
               redact: redactionsOf(deps.rootLogger),
+              catalogRefs: new CatalogRefs({
+                catalog: deps.catalog,
+                auth: deps.auth,
+              }),
             }),
           );
         },

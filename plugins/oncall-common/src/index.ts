@@ -23,3 +23,4 @@
 export * from './types';
 export * from './schemas';
 export * from './permissions';
+export * from './signals';

@@ -321,6 +321,53 @@ export const webhookCreateSchema = z
   })
   .strict();
 
+/** Body of `PATCH /services/:serviceRef/webhooks/:id`. @public */
+export const webhookRenameSchema = z
+  .object({
+    name: z
+      .string({ required_error: 'is required' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(128),
+  })
+  .strict();
+
+/** Body of `POST /incidents/:id/war-room`. @public */
+export const warRoomCreateSchema = z
+  .object({
+    channel: z
+      .string({ required_error: 'is required' })
+      .regex(
+        /^[a-z0-9][a-z0-9_-]{0,63}$/,
+        'must be a channel id like "dingtalk"',
+      ),
+  })
+  .strict();
+
+/** Body of `PUT /me/notification-preferences`. @public */
+export const notificationPreferencesSchema = z
+  .object({
+    channels: z
+      .record(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9][a-z0-9_-]{0,63}$/,
+            'must be a channel id like "dingtalk"',
+          ),
+        z.object({ direct: z.boolean() }).strict(),
+      )
+      .refine(c => Object.keys(c).length <= 32, {
+        message: 'must name at most 32 channels',
+      })
+      .default({}),
+    pausedUntil: z
+      .string()
+      .datetime({ offset: true, message: 'must be an ISO date-time' })
+      .optional(),
+  })
+  .strict();
+
 /** Query of `GET /channels/:channel/targets`. @public */
 export const channelTargetsQuerySchema = z.object({
   q: z.string().max(200, 'must be at most 200 characters').optional(),

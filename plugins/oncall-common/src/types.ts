@@ -44,6 +44,10 @@ export type TimelineEntryType =
   | 'snoozed'
   | 'comment'
   | 'channel'
+  /** A note, e.g. `@bot note ...` in a chat. */
+  | 'note'
+  /** A chat message (war room); `data`: sender, senderName, text, link, keyEvent, channel. */
+  | 'chat-message'
   | (string & {});
 
 /** @public */
@@ -154,7 +158,13 @@ export interface WebhookToken {
   tokenPrefix: string;
   createdAt: string;
   createdBy?: string;
+  /**
+   * When an alert last arrived with this webhook's token (to the minute:
+   * written at most once a minute).
+   */
   lastUsedAt?: string;
+  /** When the token was last replaced by a new one. */
+  rotatedAt?: string;
 }
 
 /** Returned once by `POST /services/:serviceRef/webhooks`. @public */
@@ -174,6 +184,74 @@ export interface IncidentList {
 export interface ChannelInfo {
   id: string;
   title: string;
+  /** What the channel offers beyond notifying (absent: nothing more). */
+  capabilities?: {
+    /** `POST /incidents/:id/war-room { channel }` opens a war room there. */
+    warRooms?: boolean;
+  };
+}
+
+/** A war room a channel opened for an incident. @public */
+export interface WarRoom {
+  /** The channel that opened it. */
+  channel: string;
+  /** The room's id in the channel, e.g. a DingTalk openConversationId. */
+  id: string;
+  title: string;
+  /** A link that opens the room, when the channel has one. */
+  url?: string;
+}
+
+/**
+ * Where a channel shows what it delivered for an incident (e.g. DingTalk's
+ * operation records filtered by the incident); from
+ * `GET /incidents/:id/deliveries`.
+ * @public
+ */
+export interface IncidentDeliveryLink {
+  /** The channel's id, e.g. `dingtalk`. */
+  channel: string;
+  /** The channel's display name, e.g. `DingTalk`. */
+  channelTitle: string;
+  title: string;
+  /** Absolute URL, or a path of the Backstage app starting with `/`. */
+  url: string;
+}
+
+/**
+ * A person's choice of how on-call reaches them directly (contract 6 of
+ * docs/DESIGN.md). A channel not named keeps its default: direct messages
+ * on. Group targets (e.g. a group chat) are not affected.
+ * @public
+ */
+export interface NotificationPreferences {
+  channels: Record<string, { direct: boolean }>;
+  /** No direct messages on any channel until then (ISO time). */
+  pausedUntil?: string;
+}
+
+/** Where an incident's escalation stands, `GET /incidents/:id/escalation`. @public */
+export interface EscalationProgress {
+  state: 'active' | 'done' | 'stopped';
+  ruleName: string;
+  totalSteps: number;
+  /** 1-based number of the last step that ran; 0 before the first. */
+  lastStep: number;
+  /** 0-based round (the rule's `repeat` runs it again). */
+  round: number;
+  repeat: number;
+  /** 1-based number of the next step, while the escalation is active. */
+  nextStep?: number;
+  /** When the next step runs (ISO), while the escalation is active. */
+  nextStepDueAt?: string;
+}
+
+/** One service's on-call setup, `GET /services`. @public */
+export interface ServiceOncallSummary {
+  serviceRef: string;
+  rule?: { name: string; steps: number; updatedAt: string };
+  openIncidents: number;
+  webhooks: number;
 }
 
 /** A pickable channel target, as listed by `GET /channels/:channel/targets`. @public */

@@ -16,6 +16,8 @@
 import type {
   ChannelTarget,
   Incident,
+  Severity,
+  TimelineEntry,
   TimelineEntryType,
 } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 
@@ -46,6 +48,12 @@ export interface ChannelDeliveryResult {
   user?: string;
   outcome: string;
   detail?: string;
+  /**
+   * The delivery failed for now (e.g. no answer, flow control): the host
+   * runs the step again a few times, so the channel must key its sends (a
+   * repeat updates what landed instead of sending it twice).
+   */
+  retryable?: boolean;
 }
 
 /** @public */
@@ -83,6 +91,12 @@ export interface ChannelNotifyRequest {
   step: number;
   /** Actions valid for the incident's current status, e.g. ['acknowledge','resolve','snooze']. */
   actions: string[];
+  /**
+   * Aborted when the host stops waiting (its notify timeout): cancel the
+   * calls in flight. The host then runs the step again, so sends must be
+   * idempotent per incident and target.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -116,6 +130,59 @@ export interface OncallIncidentActions {
     },
   ): Promise<void>;
   get(id: string): Promise<Incident | undefined>;
+  /**
+   * Chat commands (contract 2 of docs/DESIGN.md). Authorised like the
+   * actions above; `note` writes a timeline entry of type `note`.
+   */
+  note(id: string, actor: string, text: string): Promise<Incident>;
+  /** Hands the incident over to `assignee` (a user entity ref) and pages them. */
+  assign(id: string, actor: string, assignee: string): Promise<Incident>;
+  /** Runs the next step of the incident's escalation rule now. */
+  escalate(id: string, actor: string): Promise<Incident>;
+  /** Open incidents the person is a responder or the assignee of, newest first. */
+  listOpenFor(actor: string, limit?: number): Promise<Incident[]>;
+  /**
+   * Declares an incident for a service from a channel. The actor must own
+   * the service (they or one of their groups) or be in
+   * `oncall.channelActions.allowedGroups`; the service must be in the catalog.
+   */
+  declare(
+    req: { serviceRef: string; title: string; severity?: Severity },
+    actor: string,
+  ): Promise<Incident>;
+  /**
+   * Records a chat message (e.g. in a war room) in the incident's timeline as
+   * a `chat-message` entry. Not an action on the incident: no authorisation
+   * beyond the channel having authenticated the message, nothing changes.
+   */
+  recordMessage(id: string, message: OncallChatMessage): Promise<void>;
+  /** The incident's timeline, oldest first (e.g. for a summary in a war room). */
+  timeline(id: string): Promise<TimelineEntry[]>;
+}
+
+/**
+ * A chat message for the incident timeline (entry type `chat-message`, the
+ * message in `data`).
+ * @public
+ */
+export interface OncallChatMessage {
+  /** Channel id, e.g. `dingtalk`. */
+  channel: string;
+  /** The sender's user entity ref when their chat account is linked. */
+  sender?: string;
+  /** The sender's name as the chat shows it. */
+  senderName?: string;
+  text: string;
+  /** A link back to the conversation. */
+  link?: string;
+  /** Marked as a key event (shown as a highlight, in the summary and report). */
+  keyEvent?: boolean;
+  /** ISO time the chat gives the message. */
+  sentAt?: string;
+  /** The chat's message id, for de-duplication. */
+  messageId?: string;
+  /** The channel already cut the text to its own limit. */
+  truncated?: boolean;
 }
 
 /**
@@ -139,6 +206,48 @@ export interface OncallChannel {
   update(req: { incident: Incident; change: IncidentChange }): Promise<void>;
   /** Called once at startup with actions bound to the on-call backend. */
   bind?(ctx: { incidents: OncallIncidentActions }): void;
+  /**
+   * War rooms, when the channel has them: the host's
+   * `POST /api/oncall/incidents/:id/war-room { channel }` calls `create`
+   * after checking `oncall.incident.update` on the incident.
+   */
+  warRooms?: OncallWarRooms;
+  /**
+   * Where people can see what the channel delivered for an incident (e.g.
+   * DingTalk's operation records filtered by the incident): the host's
+   * `GET /api/oncall/incidents/:id/deliveries` lists them on the incident
+   * page after checking `oncall.incident.read`.
+   */
+  deliveryLinks?(req: { incident: Incident }): Promise<OncallDeliveryLink[]>;
+}
+
+/**
+ * A link to a channel's own view of its deliveries for an incident.
+ * @public
+ */
+export interface OncallDeliveryLink {
+  /** e.g. `Operation records (Demo corp)`. */
+  title: string;
+  /** Absolute URL, or a path of the Backstage app starting with `/`. */
+  url: string;
+}
+
+/**
+ * A channel's war rooms (e.g. DingTalk scene groups).
+ * @public
+ */
+export interface OncallWarRooms {
+  /**
+   * Opens (or returns the already opened) war room of the incident.
+   * Throws `InputError` when the channel is not set up for war rooms.
+   */
+  create(req: {
+    incident: Incident;
+    /** The user entity ref of the person who asked for the room. */
+    requestedBy: string;
+    /** User entity refs to invite: responders and the assignee. */
+    memberRefs: string[];
+  }): Promise<{ id: string; title: string; url?: string }>;
 }
 
 /** @public */

@@ -24,6 +24,12 @@ import {
   type RouteRef,
 } from '@backstage/frontend-plugin-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { createExtensionInput } from '@backstage/frontend-plugin-api';
+import {
+  channelTargetPickersApiRef,
+  StaticChannelTargetPickers,
+} from '@dingtalk-oncall/backstage-plugin-oncall-react';
+import { ChannelTargetPickerBlueprint } from '@dingtalk-oncall/backstage-plugin-oncall-react/alpha';
 import { OncallClient, oncallApiRef } from './api/OncallApi';
 import { rootRouteRef } from './routes';
 import AlarmIcon from '@material-ui/icons/Alarm';
@@ -36,6 +42,30 @@ const oncallApi = ApiBlueprint.make({
       factory: ({ discoveryApi, fetchApi }) =>
         new OncallClient({ discoveryApi, fetchApi }),
     }),
+});
+
+// `api:oncall/channel-target-pickers`: what ChannelTargetPickerBlueprint
+// extensions of channel modules attach to (as scaffolder form fields attach
+// to `api:scaffolder/form-fields`).
+const channelTargetPickersApi = ApiBlueprint.makeWithOverrides({
+  name: 'channel-target-pickers',
+  inputs: {
+    pickers: createExtensionInput([
+      ChannelTargetPickerBlueprint.dataRefs.pickerLoader,
+    ]),
+  },
+  factory(originalFactory, { inputs }) {
+    const loaders = inputs.pickers.map(p =>
+      p.get(ChannelTargetPickerBlueprint.dataRefs.pickerLoader),
+    );
+    return originalFactory(defineParams =>
+      defineParams({
+        api: channelTargetPickersApiRef,
+        deps: {},
+        factory: () => new StaticChannelTargetPickers(loaders),
+      }),
+    );
+  },
 });
 
 const oncallPage = PageBlueprint.make({
@@ -73,6 +103,6 @@ const oncallPlugin: OverridableFrontendPlugin<{ root: RouteRef }> =
     title: 'On-call',
     icon: <AlarmIcon fontSize="inherit" />,
     routes: { root: rootRouteRef },
-    extensions: [oncallApi, oncallPage, entityContent],
+    extensions: [oncallApi, channelTargetPickersApi, oncallPage, entityContent],
   });
 export default oncallPlugin;

@@ -22,6 +22,10 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import type { JSX } from 'react';
+import {
+  channelTargetPickersApiRef,
+  StaticChannelTargetPickers,
+} from '@dingtalk-oncall/backstage-plugin-oncall-react';
 import { OncallClient, oncallApiRef } from './api/OncallApi';
 import { rootRouteRef } from './routes';
 
@@ -35,6 +39,15 @@ export const oncallPlugin = createPlugin({
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
         new OncallClient({ discoveryApi, fetchApi }),
+    }),
+    // No channel pickers until the app registers its own (legacy apps:
+    // `createApiFactory(channelTargetPickersApiRef, new
+    // StaticChannelTargetPickers([...]))` in packages/app/src/apis.ts);
+    // every channel meanwhile gets the generic searchable picker.
+    createApiFactory({
+      api: channelTargetPickersApiRef,
+      deps: {},
+      factory: () => new StaticChannelTargetPickers([]),
     }),
   ],
 });

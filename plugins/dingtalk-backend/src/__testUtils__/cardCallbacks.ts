@@ -179,8 +179,10 @@ export async function startWithCard(
     .expect(200);
   if (sent.body.results?.[0]?.outcome !== 'sent')
     throw new Error(`the card was not sent: ${JSON.stringify(sent.body)}`);
+  // What the clicker (alice) sees: a callback's reply re-renders only the
+  // clicker's card; others' views change through the update API.
   const status = () =>
-    emu.control.cards({ outTrackId: 'incident-1' })[0].cardParamMap.status;
+    emu.control.cardView({ outTrackId: 'incident-1', userId: 'alice' }).status;
   const click = () =>
     emu.control.clickCardButton({
       outTrackId: 'incident-1',

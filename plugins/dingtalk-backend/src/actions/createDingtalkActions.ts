@@ -167,18 +167,27 @@ export function createDingtalkActions(deps: {
               installedAt: z.string().optional(),
             }),
           ),
-          total: z.number(),
+          total: z
+            .number()
+            .describe('Matching groups, counted exactly up to 1,000'),
+          totalIsLowerBound: z
+            .boolean()
+            .optional()
+            .describe('True when more than `total` groups match'),
         }),
     },
     action: async ({ input, credentials }) => {
       await authorize(credentials, dingtalkIntegrationReadPermission);
       const integration = await registry.resolve(input.integrationId);
-      const { items, total } = await deps.groups.search(integration.id, {
-        q: input.query?.trim() || undefined,
-        limit: input.limit,
-        offset: 0,
-        includeUninstalled: input.includeUninstalled,
-      });
+      const { items, total, totalAtLeast } = await deps.groups.search(
+        integration.id,
+        {
+          q: input.query?.trim() || undefined,
+          limit: input.limit,
+          offset: 0,
+          includeUninstalled: input.includeUninstalled,
+        },
+      );
       return {
         output: {
           items: items.map(g => ({
@@ -189,7 +198,8 @@ export function createDingtalkActions(deps: {
             installed: g.installed,
             installedAt: g.installedAt ?? undefined,
           })),
-          total,
+          total: total ?? totalAtLeast ?? 0,
+          ...(total === undefined ? { totalIsLowerBound: true } : {}),
         },
       };
     },

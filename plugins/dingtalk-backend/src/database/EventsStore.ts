@@ -49,10 +49,78 @@ export class EventsStore {
     }
   }
 
+  /**
+   * Claims several events in one statement (`on conflict do nothing`, no
+   * error raised for a duplicate); resolves to the `integrationId/eventKey`
+   * of those claimed now, the others having been seen before. Keys must be
+   * distinct within a call. SQLite and PostgreSQL; elsewhere one by one.
+   */
+  async claimMany(
+    rows: Array<{
+      integrationId: string;
+      eventKey: string;
+      eventType: string;
+      payload: string;
+      at: string;
+      status: 'done' | 'ignored';
+    }>,
+  ): Promise<Set<string>> {
+    const claimed = new Set<string>();
+    const client = this.db.client.config?.client;
+    if (client !== 'better-sqlite3' && client !== 'pg') {
+      for (const r of rows) {
+        if (
+          await this.claim(
+            r.integrationId,
+            r.eventKey,
+            r.eventType,
+            r.payload,
+            r.at,
+            r.status,
+          )
+        )
+          claimed.add(`${r.integrationId}/${r.eventKey}`);
+      }
+      return claimed;
+    }
+    const bindings: string[] = [];
+    for (const r of rows)
+      bindings.push(
+        r.integrationId,
+        r.eventKey,
+        r.eventType,
+        r.status,
+        r.payload,
+        r.at,
+      );
+    const result = await this.db.raw(
+      `insert into dingtalk_events (integration_id, event_key, event_type, status, payload, received_at) values ${rows
+        .map(() => '(?, ?, ?, ?, ?, ?)')
+        .join(
+          ', ',
+        )} on conflict (integration_id, event_key) do nothing returning integration_id, event_key`,
+      bindings,
+    );
+    const returned: any[] = Array.isArray(result) ? result : result.rows;
+    for (const r of returned) claimed.add(`${r.integration_id}/${r.event_key}`);
+    return claimed;
+  }
+
   /** Forgets a claim whose processing failed, so DingTalk's retry processes it. */
   async release(integrationId: string, eventKey: string) {
     await this.db('dingtalk_events')
       .where({ integration_id: integrationId, event_key: eventKey })
+      .delete();
+  }
+
+  /** Forgets several claims (their processing failed together). */
+  async releaseMany(keys: Array<{ integrationId: string; eventKey: string }>) {
+    if (keys.length === 0) return;
+    await this.db('dingtalk_events')
+      .where(q => {
+        for (const k of keys)
+          q.orWhere({ integration_id: k.integrationId, event_key: k.eventKey });
+      })
       .delete();
   }
 

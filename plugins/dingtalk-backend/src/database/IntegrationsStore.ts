@@ -17,6 +17,7 @@
 import type { Knex } from 'knex';
 import type {
   DingtalkEdition,
+  DingtalkLimitsOverride,
   DingtalkTransport,
 } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 
@@ -33,6 +34,8 @@ export interface StoredIntegration {
   edition: DingtalkEdition;
   transport: DingtalkTransport;
   warRoom: { templateId?: string; botId?: string };
+  /** Corrections of the edition's limits; absent values are the edition's. */
+  limits?: DingtalkLimitsOverride;
   source: 'database' | 'config';
   createdBy?: string;
   createdAt: string;
@@ -86,6 +89,8 @@ export class IntegrationsStore {
       transport: i.transport,
       war_room_template_id: i.warRoom.templateId ?? null,
       war_room_bot_id: i.warRoom.botId ?? null,
+      qps_limit: i.limits?.qps ?? null,
+      monthly_quota: i.limits?.monthlyQuota ?? null,
       created_by: i.createdBy ?? null,
       created_at: i.createdAt,
       updated_at: i.updatedAt,
@@ -109,10 +114,21 @@ export class IntegrationsStore {
         templateId: r.war_room_template_id ?? undefined,
         botId: r.war_room_bot_id ?? undefined,
       },
+      limits: limitsOf(r),
       source: 'database',
       createdBy: r.created_by ?? undefined,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };
   }
+}
+
+function limitsOf(r: any): DingtalkLimitsOverride | undefined {
+  const limits: DingtalkLimitsOverride = {};
+  // bigint columns come back from PostgreSQL as strings
+  if (r.qps_limit !== null && r.qps_limit !== undefined)
+    limits.qps = Number(r.qps_limit);
+  if (r.monthly_quota !== null && r.monthly_quota !== undefined)
+    limits.monthlyQuota = Number(r.monthly_quota);
+  return Object.keys(limits).length ? limits : undefined;
 }

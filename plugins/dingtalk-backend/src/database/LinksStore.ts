@@ -33,25 +33,55 @@ export class LinksStore {
     l: DingtalkAccountLink,
     within?: (tx: Knex.Transaction) => Promise<void>,
   ): Promise<void> {
+    await this.linkAll([l], within);
+  }
+
+  /** Several links in one transaction: all are made, or none (the first conflict throws). */
+  async linkAll(
+    links: DingtalkAccountLink[],
+    within?: (tx: Knex.Transaction) => Promise<void>,
+  ): Promise<void> {
     await this.db.transaction(async tx => {
       await within?.(tx);
-      const existing = await tx('dingtalk_links')
-        .where({ integration_id: l.integrationId })
-        .andWhere(q =>
-          q
-            .where({ user_entity_ref: l.userEntityRef })
-            .orWhere({ dingtalk_user_id: l.dingtalkUserId }),
-        )
-        .first();
-      if (existing) throw linkConflict(toLink(existing), l);
-      await tx('dingtalk_links').insert({
-        integration_id: l.integrationId,
-        user_entity_ref: l.userEntityRef,
-        dingtalk_user_id: l.dingtalkUserId,
-        union_id: l.unionId ?? null,
-        name: l.name ?? null,
-        linked_at: l.linkedAt,
-      });
+      for (const l of links) {
+        const existing = await tx('dingtalk_links')
+          .where({ integration_id: l.integrationId })
+          .andWhere(q =>
+            q
+              .where({ user_entity_ref: l.userEntityRef })
+              .orWhere({ dingtalk_user_id: l.dingtalkUserId }),
+          )
+          .first();
+        if (existing) throw linkConflict(toLink(existing), l);
+        await tx('dingtalk_links').insert({
+          integration_id: l.integrationId,
+          user_entity_ref: l.userEntityRef,
+          dingtalk_user_id: l.dingtalkUserId,
+          union_id: l.unionId ?? null,
+          name: l.name ?? null,
+          linked_at: l.linkedAt,
+          source: l.source && l.source !== 'sync' ? l.source : 'h5',
+        });
+      }
+    });
+  }
+
+  /** Removes every stored link of these DingTalk users (they left the organisation); returns what was removed. */
+  async unlinkDingtalkUsers(
+    integrationId: string,
+    dingtalkUserIds: string[],
+  ): Promise<DingtalkAccountLink[]> {
+    if (dingtalkUserIds.length === 0) return [];
+    return this.db.transaction(async tx => {
+      const rows = await tx('dingtalk_links')
+        .where({ integration_id: integrationId })
+        .whereIn('dingtalk_user_id', dingtalkUserIds);
+      if (rows.length === 0) return [];
+      await tx('dingtalk_links')
+        .where({ integration_id: integrationId })
+        .whereIn('dingtalk_user_id', dingtalkUserIds)
+        .delete();
+      return rows.map(toLink);
     });
   }
 
@@ -93,6 +123,20 @@ export class LinksStore {
     return row ? toLink(row) : undefined;
   }
 
+  async byDingtalkUsers(
+    integrationId: string,
+    dingtalkUserIds: string[],
+  ): Promise<DingtalkAccountLink[]> {
+    const out: DingtalkAccountLink[] = [];
+    for (let i = 0; i < dingtalkUserIds.length; i += 500) {
+      const rows = await this.db('dingtalk_links')
+        .where({ integration_id: integrationId })
+        .whereIn('dingtalk_user_id', dingtalkUserIds.slice(i, i + 500));
+      out.push(...rows.map(toLink));
+    }
+    return out;
+  }
+
   async list(filter: {
     integrationId?: string;
     userEntityRef?: string;
@@ -109,6 +153,13 @@ export function linkConflict(
   existing: DingtalkAccountLink,
   wanted: Pick<DingtalkAccountLink, 'userEntityRef' | 'dingtalkUserId'>,
 ): ConflictError {
+  if (existing.source === 'sync') {
+    return new ConflictError(
+      existing.userEntityRef === wanted.userEntityRef
+        ? `${existing.userEntityRef} is linked to a DingTalk account by the organisation sync (its catalog annotation dingtalk.com/user-id); nothing else to link`
+        : `This DingTalk account belongs to ${existing.userEntityRef} in the catalog (organisation sync): it cannot be linked to another user`,
+    );
+  }
   return new ConflictError(
     existing.userEntityRef === wanted.userEntityRef
       ? `${existing.userEntityRef} is already linked to a DingTalk account in integration '${existing.integrationId}': unlink it first, then link again`
@@ -124,5 +175,6 @@ function toLink(r: any): DingtalkAccountLink {
     unionId: r.union_id ?? undefined,
     name: r.name ?? undefined,
     linkedAt: r.linked_at,
+    source: r.source ?? 'h5',
   };
 }

@@ -21,6 +21,9 @@ import type { GroupsStore } from '../database/GroupsStore';
 import type { IntegrationRegistry } from './IntegrationRegistry';
 import type { StoredIntegration } from '../database/IntegrationsStore';
 import { containsNul } from '../lib/nul';
+import { EventIngest } from './EventIngest';
+import { contactEventOf } from './contactEvents';
+import type { DingtalkContactEvent } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 
 /** The event types the plugin acts on; everything else is acknowledged and recorded. */
 export const HANDLED_EVENTS = [
@@ -62,14 +65,20 @@ function field(
  * replay of the same event is recognised and changes nothing.
  */
 export class EventProcessor {
+  private readonly ingest: EventIngest;
+
   constructor(
     private readonly deps: {
       events: EventsStore;
       groups: GroupsStore;
       registry: IntegrationRegistry;
       logger: LoggerService;
+      /** Address-book events go to the catalog's org provider (topic `dingtalk.contact`). */
+      onContactEvent?: (event: DingtalkContactEvent) => Promise<void>;
     },
-  ) {}
+  ) {
+    this.ingest = new EventIngest(deps);
+  }
 
   /**
    * @param eventId - the transport's own id when it has one (Stream mode's
@@ -98,16 +107,19 @@ export class EventProcessor {
     // arrives while the first copy is still being applied is acknowledged:
     // if the first copy then fails, its own request fails and DingTalk
     // retries that one.
-    const claimed = await this.deps.events.claim(
-      integration.id,
-      key,
+    // Claims (and group renames) are written a batch at a time: two
+    // statements for every push that arrives together (EventIngest).
+    const claimed = await this.ingest.submit({
+      integrationId: integration.id,
+      eventKey: key,
       eventType,
-      raw,
+      payload: raw,
       at,
-      apply ? 'done' : 'ignored',
-    );
+      status: apply ? 'done' : 'ignored',
+      rename: apply?.rename,
+    });
     if (!claimed) return { eventType, duplicate: true };
-    if (apply) {
+    if (apply && !apply.rename) {
       try {
         await apply();
       } catch (e) {
@@ -125,19 +137,31 @@ export class EventProcessor {
     type: string,
     event: Record<string, unknown>,
     at: string,
-  ): (() => Promise<unknown>) | undefined {
+  ): Plan | undefined {
     // Ids longer than their columns are not DingTalk's: such an event is
     // acknowledged and ignored rather than failing in the database.
     const openConversationId = field(event, 'openConversationId');
     const chatId = field(event, 'chatId');
     if ((openConversationId?.length ?? 0) > 128 || (chatId?.length ?? 0) > 128)
       return undefined;
+    const contact = contactEventOf(i, type, event);
+    if (contact) {
+      const publish = this.deps.onContactEvent;
+      // Published once the event is claimed: a failure releases the claim and
+      // DingTalk's retry publishes it again.
+      return publish ? () => publish(contact) : undefined;
+    }
     switch (type) {
       case 'check_url':
         return async () => {};
       case 'chat_update_title': {
         const title = clampTitle(field(event, 'title'));
         if (!title || (!openConversationId && !chatId)) return undefined;
+        // By openConversationId (what DingTalk sends): written with the claim.
+        if (openConversationId)
+          return Object.assign(async () => {}, {
+            rename: { openConversationId, title },
+          });
         return () =>
           this.deps.groups.rename(
             i.id,
@@ -193,6 +217,11 @@ export class EventProcessor {
     }
   }
 }
+
+/** What an event does once claimed; a `rename` is written together with the claim. */
+type Plan = (() => Promise<unknown>) & {
+  rename?: { openConversationId: string; title: string };
+};
 
 /** Group titles fit their column (255 characters, also lower-cased). */
 function clampTitle(title: string | undefined): string | undefined {

@@ -31,8 +31,6 @@ import {
   DingtalkIntegration,
   DingtalkIntegrationCreate,
   DingtalkIntegrationUpdate,
-  formatValidationError,
-  integrationCreateSchema,
 } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import {
   DingtalkApiClient,
@@ -46,6 +44,7 @@ import {
   IntegrationsStore,
   StoredIntegration,
 } from '../database/IntegrationsStore';
+import { readConfigIntegrations } from './configIntegrations';
 
 export interface DingtalkSettings {
   apiBaseUrl: string;
@@ -225,6 +224,7 @@ export class IntegrationRegistry {
       edition: input.edition,
       transport: input.transport,
       warRoom: clean(input.warRoom),
+      limits: cleanLimits(input.limits),
       source: 'database',
       createdBy,
       createdAt: now,
@@ -259,6 +259,7 @@ export class IntegrationRegistry {
         Object.entries(patch).filter(([, v]) => v !== undefined),
       ),
       warRoom: patch.warRoom ? clean(patch.warRoom) : existing.warRoom,
+      limits: patch.limits ? cleanLimits(patch.limits) : existing.limits,
       updatedAt: new Date().toISOString(),
     } as StoredIntegration;
     await this.opts.store.update(updated);
@@ -290,6 +291,7 @@ export class IntegrationRegistry {
         clientSecret: i.clientSecret,
         corpId: i.corpId,
         edition: i.edition,
+        limits: i.limits,
       },
       apiBaseUrl: this.opts.settings.apiBaseUrl,
       oapiBaseUrl: this.opts.settings.oapiBaseUrl,
@@ -352,6 +354,7 @@ export class IntegrationRegistry {
       edition: i.edition,
       transport: i.transport,
       warRoom: i.warRoom,
+      ...(i.limits ? { limits: i.limits } : {}),
       secrets: {
         clientSecret: !!i.clientSecret,
         aesKey: !!i.aesKey,
@@ -372,6 +375,15 @@ function clean(w: { templateId?: string; botId?: string }) {
   };
 }
 
+function cleanLimits(l: { qps?: number; monthlyQuota?: number } | undefined) {
+  if (!l) return undefined;
+  const out = {
+    ...(l.qps !== undefined ? { qps: l.qps } : {}),
+    ...(l.monthlyQuota !== undefined ? { monthlyQuota: l.monthlyQuota } : {}),
+  };
+  return Object.keys(out).length ? out : undefined;
+}
+
 function slug(name: string): string {
   const s = name
     .toLowerCase()
@@ -379,49 +391,4 @@ function slug(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 50);
   return s.length >= 2 ? s : `integration-${Date.now().toString(36)}`;
-}
-
-function readConfigIntegrations(
-  config: RootConfigService,
-): StoredIntegration[] {
-  const started = new Date(0).toISOString();
-  return (config.getOptionalConfigArray('dingtalk.integrations') ?? []).map(
-    c => {
-      const raw = {
-        id: c.getString('id'),
-        name: c.getOptionalString('name') ?? c.getString('id'),
-        corpId: c.getString('corpId'),
-        agentId: String(c.getOptional('agentId') ?? ''),
-        clientId: c.getString('clientId'),
-        clientSecret: c.getString('clientSecret'),
-        aesKey: c.getString('aesKey'),
-        token: c.getString('token'),
-        edition: c.getOptionalString('edition') ?? 'standard',
-        transport: c.getOptionalString('transport') ?? 'http',
-        warRoom: {
-          ...(c.getOptionalString('warRoom.templateId')
-            ? { templateId: c.getString('warRoom.templateId') }
-            : {}),
-          ...(c.getOptionalString('warRoom.botId')
-            ? { botId: c.getString('warRoom.botId') }
-            : {}),
-        },
-      };
-      const parsed = integrationCreateSchema.safeParse(raw);
-      if (!parsed.success) {
-        throw new Error(
-          `Invalid dingtalk.integrations entry '${
-            raw.id
-          }': ${formatValidationError(parsed.error)}`,
-        );
-      }
-      return {
-        ...parsed.data,
-        id: raw.id,
-        source: 'config' as const,
-        createdAt: started,
-        updatedAt: started,
-      };
-    },
-  );
 }

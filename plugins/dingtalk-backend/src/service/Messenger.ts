@@ -77,8 +77,10 @@ export class Messenger {
     users?: string[];
     groups?: string[];
     message: DingtalkMessage;
+    /** The caller stopped waiting: the DingTalk calls in flight are aborted. */
+    signal?: AbortSignal;
   }): Promise<DeliveryRecord[]> {
-    const { integration, reference, message } = req;
+    const { integration, reference, message, signal } = req;
     const client = this.deps.registry.client(integration);
     const users = [...new Set(req.users ?? [])];
     const groups = [...new Set(req.groups ?? [])];
@@ -120,29 +122,35 @@ export class Messenger {
           ? 'card.instances.deliver'
           : 'card.instances.createAndDeliver';
         if (!created) {
-          const result = await client.createAndDeliverCard({
-            outTrackId: message.outTrackId,
-            cardTemplateId: this.deps.settings.cardTemplateId,
-            cardParamMap: params,
-            // Over HTTP, clicks go to the callback URL registered under this
-            // key; without one DingTalk sends them over Stream mode.
-            callbackRouteKey:
-              integration.transport === 'http'
-                ? callbackRouteKey(integration.id)
-                : undefined,
-            atUserIds: message.atUserIds,
-            ...spaces,
-          });
+          const result = await client.createAndDeliverCard(
+            {
+              outTrackId: message.outTrackId,
+              cardTemplateId: this.deps.settings.cardTemplateId,
+              cardParamMap: params,
+              // Over HTTP, clicks go to the callback URL registered under this
+              // key; without one DingTalk sends them over Stream mode.
+              callbackRouteKey:
+                integration.transport === 'http'
+                  ? callbackRouteKey(integration.id)
+                  : undefined,
+              atUserIds: message.atUserIds,
+              ...spaces,
+            },
+            { signal },
+          );
           created = true;
           return { api, results: result.deliverResults };
         }
         return {
           api,
-          results: await client.deliverCard({
-            outTrackId: message.outTrackId,
-            atUserIds: message.atUserIds,
-            ...spaces,
-          }),
+          results: await client.deliverCard(
+            {
+              outTrackId: message.outTrackId,
+              atUserIds: message.atUserIds,
+              ...spaces,
+            },
+            { signal },
+          ),
         };
       };
       for (const chunk of chunks(linked, DINGTALK_BATCH_SEND_MAX_USERS)) {
@@ -163,7 +171,7 @@ export class Messenger {
               failed: new Map(
                 results
                   .filter(r => !r.success)
-                  .map(r => [r.spaceId, r.errorMsg ?? 'not delivered']),
+                  .map(r => [r.spaceId, refusal(r)]),
               ),
             };
           },
@@ -181,7 +189,7 @@ export class Messenger {
               failed: new Map(
                 results
                   .filter(r => !r.success)
-                  .map(r => [r.spaceId, r.errorMsg ?? 'not delivered']),
+                  .map(r => [r.spaceId, refusal(r)]),
               ),
             };
           },
@@ -238,10 +246,11 @@ export class Messenger {
     integration: StoredIntegration,
     outTrackId: string,
     cardParamMap: Record<string, string>,
+    signal?: AbortSignal,
   ) {
     await this.deps.registry
       .client(integration)
-      .updateCard({ outTrackId, cardParamMap });
+      .updateCard({ outTrackId, cardParamMap }, { signal });
     this.deps.onCalls?.(integration);
   }
 
@@ -290,7 +299,13 @@ export class Messenger {
 
 function outcomeFor(reason: string | undefined): DeliveryOutcome {
   if (!reason) return 'sent';
-  return reason === 'flow controlled' ? 'flow controlled' : 'failed';
+  return reason.startsWith('flow controlled') ? 'flow controlled' : 'failed';
+}
+
+/** Why DingTalk did not deliver a card to one space (130101: that group is throttled). */
+function refusal(r: { errorMsg?: string | null; flowControlled: boolean }) {
+  const why = r.errorMsg ?? 'not delivered';
+  return r.flowControlled ? `flow controlled (${why})` : why;
 }
 
 export function callbackRouteKey(integrationId: string) {

@@ -18,16 +18,20 @@ import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
-import type { DingtalkMessage } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
+import {
+  DINGTALK_ANNOTATIONS,
+  type DingtalkMessage,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { DingtalkApiError } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
 import type { StoredIntegration } from '../database/IntegrationsStore';
 import type { CardsStore } from '../database/CardsStore';
 import type { LinksStore } from '../database/LinksStore';
 import type { IntegrationRegistry } from './IntegrationRegistry';
 import { cardParams, callbackRouteKey } from './Messenger';
+import { syncLinkOf } from './AccountLinks';
 
 /** The catalog annotation with a user's mobile number, for "link everyone by mobile". */
-export const MOBILE_ANNOTATION = 'dingtalk.com/mobile';
+export const MOBILE_ANNOTATION = DINGTALK_ANNOTATIONS.mobile;
 
 export interface ResolvedUser {
   userEntityRef?: string;
@@ -153,7 +157,10 @@ export class People {
     for (const entity of items as Entity[]) {
       const ref = stringifyEntityRef(entity);
       const mobile = entity.metadata.annotations?.[MOBILE_ANNOTATION];
-      if (existing.has(ref) || !mobile) {
+      // A person synced from this organisation is linked by the catalog
+      // already (AccountLinks); one synced from another is not.
+      const synced = !!syncLinkOf(entity, i);
+      if (existing.has(ref) || !mobile || synced) {
         result.skipped.push(ref);
         continue;
       }
@@ -170,6 +177,7 @@ export class People {
           userEntityRef: ref,
           dingtalkUserId: user.userId,
           linkedAt: new Date().toISOString(),
+          source: 'mobile',
         });
       } catch (e) {
         // That DingTalk account is linked to someone else: moving it takes

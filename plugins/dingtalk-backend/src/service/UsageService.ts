@@ -17,7 +17,7 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import {
-  DINGTALK_EDITIONS,
+  effectiveDingtalkLimits,
   type DingtalkUsage,
 } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import type { DingtalkQuotaCounter } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
@@ -27,7 +27,10 @@ import type { StoredIntegration } from '../database/IntegrationsStore';
 /** Share of the monthly quota at which admins are warned. */
 export const QUOTA_WARNING_SHARE = 0.8;
 
-/** Calls this month against the edition's quota, with a month-end forecast. */
+/**
+ * Calls this month against the integration's quota (the edition's, or the
+ * admin's override), with a month-end forecast.
+ */
 export class UsageService {
   constructor(
     private readonly deps: {
@@ -41,11 +44,9 @@ export class UsageService {
 
   async usage(i: StoredIntegration): Promise<DingtalkUsage> {
     const now = this.deps.now?.() ?? Date.now();
-    const { month, calls, byApi, daily } = await this.deps.quota.usage(
-      i.clientId,
-      now,
-    );
-    const limits = DINGTALK_EDITIONS[i.edition];
+    const { month, calls, byApi, daily, exemptByApi } =
+      await this.deps.quota.usage(i.clientId, now);
+    const limits = effectiveDingtalkLimits(i.edition, i.limits);
     const d = new Date(now);
     const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
     const end = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
@@ -61,6 +62,11 @@ export class UsageService {
       percentUsed: Math.round((calls / limits.monthlyQuota) * 1000) / 10,
       byApi,
       daily,
+      exemptByApi,
+      limitsSource:
+        i.limits?.qps !== undefined || i.limits?.monthlyQuota !== undefined
+          ? 'override'
+          : 'edition',
     };
   }
 

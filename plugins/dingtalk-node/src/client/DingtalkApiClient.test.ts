@@ -85,7 +85,7 @@ describe('DingtalkApiClient against the emulator', () => {
       await migrateDingtalkNode(db);
     });
 
-    it('sends, resolves users and counts every metered call in the quota', async () => {
+    it('sends, resolves users and counts every metered call in the quota, and the exempt ones apart', async () => {
       const client = replica(emu, db);
       const sent = await client.batchSendOToMessages({
         userIds: ['u1', 'u2', 'ghost'],
@@ -98,11 +98,11 @@ describe('DingtalkApiClient against the emulator', () => {
       });
       expect(await client.getUserByMobile('10000000000')).toBeUndefined();
       const quota = new DingtalkQuotaCounter({ db });
-      expect(await quota.monthCalls(APP.appKey)).toBe(3);
-      expect((await quota.usage(APP.appKey)).byApi).toEqual({
-        'robot.oToMessages.batchSend': 1,
-        'user.getbymobile': 2,
-      });
+      // DingTalk does not meter the user-by-mobile lookup
+      expect(await quota.monthCalls(APP.appKey)).toBe(1);
+      const usage = await quota.usage(APP.appKey);
+      expect(usage.byApi).toEqual({ 'robot.oToMessages.batchSend': 1 });
+      expect(usage.exemptByApi).toEqual({ 'user.getbymobile': 2 });
       expect(emu.control.calls().byApp[APP.appKey].tokenFetches).toBe(1);
     });
 
@@ -221,11 +221,23 @@ describe('DingtalkApiClient against the emulator', () => {
         calls: 10_000,
       });
       const client = replica(emu, db);
-      const error = await client.getUserByMobile('13900000001').catch(e => e);
+      const error = await client
+        .batchSendOToMessages({
+          userIds: ['u1'],
+          msgKey: 'sampleText',
+          msgParam: { content: 'hi' },
+        })
+        .catch(e => e);
       expect(error.kind).toBe('quota');
       expect(
-        emu.control.calls().byApp[APP.appKey]?.byApi['user.getbymobile'],
+        emu.control.calls().byApp[APP.appKey]?.byApi[
+          'robot.oToMessages.batchSend'
+        ],
       ).toBeUndefined();
+      // An API DingTalk does not meter keeps working, as it does at DingTalk.
+      await expect(client.getUserByMobile('13900000001')).resolves.toEqual({
+        userId: 'u1',
+      });
     });
   });
 

@@ -20,9 +20,11 @@ import type { DingtalkCallLane } from './DingtalkRateLimiter';
 const UNAUTHENTICATED_API_SUFFIX = '@unauthenticated';
 
 /**
- * Counts an app's metered DingTalk calls per day and API, persisted so that
- * every replica and every restart sees the same month. DingTalk's monthly
- * quota is per natural month and resets on the 1st.
+ * Counts an app's DingTalk calls per day and API, persisted so that every
+ * replica and every restart sees the same month. DingTalk's monthly quota is
+ * per natural month and resets on the 1st. Calls of the APIs DingTalk does
+ * not meter are kept apart (`metered: false`): they are shown, and count in
+ * the unauthenticated lane's budget, but not in the month.
  * @public
  */
 export class DingtalkQuotaCounter {
@@ -43,22 +45,30 @@ export class DingtalkQuotaCounter {
     clientId: string,
     api: string,
     lane: DingtalkCallLane = 'default',
+    opts: { metered?: boolean } = {},
   ): Promise<void> {
     const key =
       lane === 'unauthenticated' ? `${api}${UNAUTHENTICATED_API_SUFFIX}` : api;
     const day = new Date(this.now()).toISOString().slice(0, 10);
     await this.db('dingtalk_usage')
-      .insert({ client_id: clientId, day, api: key, calls: 1 })
+      .insert({
+        client_id: clientId,
+        day,
+        api: key,
+        calls: 1,
+        metered: opts.metered !== false,
+      })
       .onConflict(['client_id', 'day', 'api'])
       .merge({ calls: this.db.raw('dingtalk_usage.calls + 1') });
   }
 
-  /** Calls so far in the month of `at` (default: now). */
+  /** Metered calls so far in the month of `at` (default: now). */
   async monthCalls(clientId: string, at: number = this.now()): Promise<number> {
     const month = new Date(at).toISOString().slice(0, 7);
     const [row] = await this.db('dingtalk_usage')
       .where('client_id', clientId)
       .andWhere('day', 'like', `${month}-%`)
+      .andWhere('metered', true)
       .sum({ calls: 'calls' });
     return Number((row as any)?.calls ?? 0);
   }
@@ -83,17 +93,23 @@ export class DingtalkQuotaCounter {
     return { day: today, month };
   }
 
+  /** The month's metered calls by API and day, and the exempt calls by API. */
   async usage(clientId: string, at: number = this.now()) {
     const month = new Date(at).toISOString().slice(0, 7);
     const rows = await this.db('dingtalk_usage')
       .where('client_id', clientId)
       .andWhere('day', 'like', `${month}-%`)
-      .select('day', 'api', 'calls');
+      .select('day', 'api', 'calls', 'metered');
     const byApi: Record<string, number> = {};
     const byDay: Record<string, number> = {};
+    const exemptByApi: Record<string, number> = {};
     let calls = 0;
     for (const row of rows) {
       const n = Number(row.calls);
+      if (!row.metered) {
+        exemptByApi[row.api] = (exemptByApi[row.api] ?? 0) + n;
+        continue;
+      }
       calls += n;
       byApi[row.api] = (byApi[row.api] ?? 0) + n;
       byDay[row.day] = (byDay[row.day] ?? 0) + n;
@@ -101,6 +117,6 @@ export class DingtalkQuotaCounter {
     const daily = Object.entries(byDay)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([date, n]) => ({ date, calls: n }));
-    return { month, calls, byApi, daily };
+    return { month, calls, byApi, daily, exemptByApi };
   }
 }

@@ -21,10 +21,20 @@ export type DingtalkCallLane = 'default' | 'unauthenticated';
 
 const LANE_SUFFIX = '#unauthenticated';
 
+/** The counter of one app's calls to one API (or to all, without an API). */
+function windowKey(clientId: string, api?: string) {
+  return api ? `${clientId}|${api}` : clientId;
+}
+
 /**
- * Keeps every replica together under an app's QPS limit. The budget lives in
- * the database as one counter per app per wall-clock second, incremented
- * atomically; a caller that finds the second full waits for the next one.
+ * Keeps every replica together under an app's QPS limit. DingTalk limits
+ * each app per API (`90018` / `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi`
+ * when one API of one app is called more often than the edition's QPS), so
+ * the budget is one counter per app, API and wall-clock second, in the
+ * database, incremented atomically; a caller that finds the second full
+ * waits for the next one. Calls of different APIs do not wait for each
+ * other. (DingTalk's other limit, `90002` / `QpsLimitForApi`, is one API's
+ * load over all of DingTalk's tenants: nothing a tenant can count.)
  * DingTalk counts calls as they arrive, so calls acquired at the very end of
  * a second could land in the next one: the tail of each second is not used,
  * and neither is a tenth of each second's budget.
@@ -53,16 +63,18 @@ export class DingtalkRateLimiter {
   }
 
   /**
-   * Resolves when the caller may make one call for `clientId`. In the
+   * Resolves when the caller may make one call of `opts.api` for `clientId`
+   * (without an API: one call counted against the app as a whole). In the
    * `unauthenticated` lane it gives up after `maxWaitMs` (default 2 s) and
    * resolves false: an anonymous request does not queue for long.
    */
   async acquire(
     clientId: string,
     qps: number,
-    opts: { lane?: DingtalkCallLane; maxWaitMs?: number } = {},
+    opts: { api?: string; lane?: DingtalkCallLane; maxWaitMs?: number } = {},
   ): Promise<boolean> {
     const lane = opts.lane ?? 'default';
+    const key = windowKey(clientId, opts.api);
     const giveUpAt =
       lane === 'unauthenticated'
         ? this.now() + (opts.maxWaitMs ?? 2000)
@@ -78,7 +90,7 @@ export class DingtalkRateLimiter {
       const second = Math.floor(t / 1000);
       if (
         lane === 'unauthenticated' &&
-        (await this.increment(`${clientId}${LANE_SUFFIX}`, second)) >
+        (await this.increment(`${key}${LANE_SUFFIX}`, second)) >
           unauthenticatedShare(qps)
       ) {
         // Come back a little after the next second starts: paging that
@@ -86,7 +98,7 @@ export class DingtalkRateLimiter {
         await sleep(laneDelay(this.now()));
         continue;
       }
-      const count = await this.increment(clientId, second);
+      const count = await this.increment(key, second);
       // The increment may have waited for a pooled connection or a row lock:
       // a slot taken for a second that has since ended (or whose tail has
       // begun) is not used, because the call would land in the next second
@@ -110,9 +122,9 @@ export class DingtalkRateLimiter {
     }
   }
 
-  private async increment(clientId: string, second: number): Promise<number> {
+  private async increment(key: string, second: number): Promise<number> {
     const rows = await this.db('dingtalk_rate_windows')
-      .insert({ client_id: clientId, second, count: 1 })
+      .insert({ client_id: key, second, count: 1 })
       .onConflict(['client_id', 'second'])
       .merge({ count: this.db.raw('dingtalk_rate_windows.count + 1') })
       .returning('count');

@@ -67,11 +67,11 @@ export class DingtalkApiError extends Error {
 // DingTalk's codes, from its error-code reference: old-style errcodes and
 // new-style `code` strings.
 const FLOW_CONTROL = new Set([
-  '90018', // 当前企业调用该接口超过限制 (per-app QPS)
-  '90002', // 请求频率超过限制
-  '90006', // 调用次数超过限制 (per minute)
-  '90019', // 当前应用调用该接口超过限制
-  '130101', // robot: 发送速度太快而限流
+  '90018', // one app calling one API over the edition's QPS (per app per API)
+  '90002', // one API over its limit across all of DingTalk (all tenants, all apps)
+  '90006', // one app calling one API over its per-minute limit
+  '90019', // a third-party app calling one API for one tenant over its QPS
+  '130101', // robot: 发送速度太快而限流 (about 20 messages a minute into one group)
   'Forbidden.AccessDenied.QpsLimitForApi',
   'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
   'Throttling',
@@ -103,4 +103,22 @@ export function classifyDingtalkError(
   if (PERMISSION.has(code)) return 'permission';
   if (status >= 500 || code === '-1') return 'server';
   return 'client';
+}
+
+/** DingTalk's code for a robot posting too fast into one group (about 20 a minute). @public */
+export const DINGTALK_ROBOT_GROUP_THROTTLED = '130101';
+
+/**
+ * Whether DingTalk refused a post because the robot is throttled in that
+ * group (130101, 发送速度太快而限流): as an error of a call, or as the
+ * `errorMsg` of one space in a card's `deliverResults`. The group stays
+ * refused for minutes: not a failure, and not worth an immediate retry.
+ * @public
+ */
+export function isDingtalkGroupThrottled(
+  e: DingtalkApiError | string | null | undefined,
+): boolean {
+  if (!e) return false;
+  if (typeof e !== 'string') return e.code === DINGTALK_ROBOT_GROUP_THROTTLED;
+  return /\b130101\b|发送速度太快/.test(e);
 }

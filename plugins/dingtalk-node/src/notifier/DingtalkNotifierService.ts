@@ -34,6 +34,7 @@ import type {
   DingtalkGroupChat,
   DingtalkIntegration,
   DingtalkMessage,
+  DingtalkRobotReplyRequest,
   DingtalkUsage,
 } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 
@@ -48,6 +49,12 @@ export interface DingtalkSendRequest {
   /** openConversationIds of group chats. */
   groups?: string[];
   message: DingtalkMessage;
+}
+
+/** @public */
+export interface DingtalkRequestOptions {
+  /** Aborts the request (and the DingTalk calls it makes) when signalled. */
+  signal?: AbortSignal;
 }
 
 /** @public */
@@ -95,12 +102,23 @@ export interface DingtalkWarRoom {
  * @public
  */
 export interface DingtalkNotifierService {
-  send(req: DingtalkSendRequest): Promise<{ results: DeliveryRecord[] }>;
-  updateCard(req: {
-    integrationId?: string;
-    outTrackId: string;
-    cardParamMap: Record<string, string>;
-  }): Promise<void>;
+  /**
+   * `opts.signal` cancels the send when the caller stops waiting: the
+   * request to the dingtalk backend is aborted, and with it the DingTalk
+   * calls it is making. Cards are keyed by outTrackId, so a repeat is safe.
+   */
+  send(
+    req: DingtalkSendRequest,
+    opts?: DingtalkRequestOptions,
+  ): Promise<{ results: DeliveryRecord[] }>;
+  updateCard(
+    req: {
+      integrationId?: string;
+      outTrackId: string;
+      cardParamMap: Record<string, string>;
+    },
+    opts?: DingtalkRequestOptions,
+  ): Promise<void>;
   listIntegrations(): Promise<DingtalkIntegration[]>;
   listGroups(req: {
     integrationId: string;
@@ -143,6 +161,13 @@ export interface DingtalkNotifierService {
     invited: DingtalkResolvedUser[];
     notFound: DingtalkResolvedUser[];
   }>;
+  /**
+   * Answers in the conversation of a robot message
+   * (`DingtalkRobotMessageEvent` on the events topic
+   * `dingtalk.robot.message`), as the robot that received it, through the
+   * limiter, the quota and the per-conversation rate.
+   */
+  reply(req: DingtalkRobotReplyRequest): Promise<{ record: DeliveryRecord }>;
 }
 
 /** The HTTP client of the dingtalk backend plugin. @public */
@@ -164,20 +189,24 @@ export class DefaultDingtalkNotifier implements DingtalkNotifierService {
     this.auth = opts.auth;
   }
 
-  send(req: DingtalkSendRequest) {
+  send(req: DingtalkSendRequest, opts?: DingtalkRequestOptions) {
     return this.request<{ results: DeliveryRecord[] }>(
       'POST',
       '/notify/send',
       req,
+      opts,
     );
   }
 
-  async updateCard(req: {
-    integrationId?: string;
-    outTrackId: string;
-    cardParamMap: Record<string, string>;
-  }) {
-    await this.request('POST', '/notify/card-update', req);
+  async updateCard(
+    req: {
+      integrationId?: string;
+      outTrackId: string;
+      cardParamMap: Record<string, string>;
+    },
+    opts?: DingtalkRequestOptions,
+  ) {
+    await this.request('POST', '/notify/card-update', req, opts);
   }
 
   listIntegrations() {
@@ -272,10 +301,19 @@ export class DefaultDingtalkNotifier implements DingtalkNotifierService {
     );
   }
 
+  reply(req: DingtalkRobotReplyRequest) {
+    return this.request<{ record: DeliveryRecord }>(
+      'POST',
+      '/notify/robot-reply',
+      req,
+    );
+  }
+
   private async request<T>(
     method: string,
     path: string,
     body?: unknown,
+    opts?: DingtalkRequestOptions,
   ): Promise<T> {
     const baseUrl = await this.discovery.getBaseUrl('dingtalk');
     const { token } = await this.auth.getPluginRequestToken({
@@ -289,6 +327,7 @@ export class DefaultDingtalkNotifier implements DingtalkNotifierService {
         authorization: `Bearer ${token}`,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: opts?.signal,
     });
     if (!res.ok) throw await toError(res);
     if (res.status === 204) return undefined as T;

@@ -26,6 +26,7 @@ import type {
   DingtalkIntegration,
   DingtalkIntegrationCreate,
   DingtalkIntegrationUpdate,
+  DingtalkLinkSource,
   DingtalkUsage,
 } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 
@@ -35,6 +36,10 @@ export interface LinkedUserRow {
   displayName?: string;
   dingtalkUserId?: string;
   linkedAt?: string;
+  /** Where the link came from (the org sync, a DingTalk sign-in, the H5 page, the mobile run, an admin). */
+  source?: DingtalkLinkSource;
+  /** Other catalog users claiming the same DingTalk id: none of them is linked until one remains. */
+  conflictsWith?: string[];
 }
 
 /** What a link ticket would bind, for the person to check first. @public */
@@ -52,7 +57,9 @@ export interface LinkPreview {
 /** @public */
 export interface Page<T> {
   items: T[];
+  /** Exact up to 1,000 matches; past that only `totalAtLeast` is given. */
   total?: number;
+  totalAtLeast?: number;
   nextCursor?: string;
 }
 

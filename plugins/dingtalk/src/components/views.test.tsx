@@ -20,7 +20,6 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { DingtalkClient, dingtalkApiRef } from '../api/DingtalkApi';
 import { RecordsView } from './RecordsView';
-import { UsageView } from './UsageView';
 import { AccountLinkCard, LinkedUsers } from './LinkedUsers';
 import { LinkAccountPage } from './LinkAccountPage';
 
@@ -81,44 +80,6 @@ describe('RecordsView', () => {
       expect(screen.queryByText('user:default/bob')).not.toBeInTheDocument(),
     );
     expect(seen).toContain('sent');
-  });
-});
-
-describe('UsageView', () => {
-  it('shows calls against the quota, the QPS limit, the forecast and a warning when it will run out', async () => {
-    server.use(
-      http.get(`${BASE}/integrations/demo/usage`, () =>
-        HttpResponse.json({
-          integrationId: 'demo',
-          month: '2026-11',
-          calls: 9000,
-          quota: 10000,
-          qpsLimit: 20,
-          forecast: 11000,
-          percentUsed: 90,
-          byApi: { 'robot.groupMessages.send': 9000 },
-          daily: [
-            { date: '2026-11-01', calls: 300 },
-            { date: '2026-11-02', calls: 600 },
-          ],
-        }),
-      ),
-    );
-    await render(<UsageView integrationId="demo" />);
-    expect(
-      await screen.findByText('9,000 of 10,000 calls this month (90%)'),
-    ).toBeInTheDocument();
-    expect(
-      screen.getByText(/QPS limit: 20 · Forecast for 2026-11: 11,000 calls/),
-    ).toBeInTheDocument();
-    expect(
-      screen.getByText(/the quota runs out before the end of the month/),
-    ).toBeInTheDocument();
-    expect(
-      screen
-        .getByRole('img', { name: 'Calls per day' })
-        .querySelectorAll('rect'),
-    ).toHaveLength(2);
   });
 });
 

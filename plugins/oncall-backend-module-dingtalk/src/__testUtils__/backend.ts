@@ -26,10 +26,12 @@ import type {
 import type { PermissionPolicy } from '@backstage/plugin-permission-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { Entity } from '@backstage/catalog-model';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
+import type { Knex } from 'knex';
 import dingtalkPlugin from '@dingtalk-oncall/backstage-plugin-dingtalk-backend';
 import { createOncallPlugin } from '@dingtalk-oncall/backstage-plugin-oncall-backend';
 import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
-import { oncallModuleDingtalk } from '../module';
+import { DIGEST_FLUSH_TASK, oncallModuleDingtalk } from '../module';
 import { realPermissions } from './policy';
 
 export const APP = {
@@ -127,6 +129,16 @@ export async function startOncallWithDingtalk(
     features?: BackendFeature[];
     /** More of this module's config (`oncall.channels.dingtalk`). */
     channelConfig?: object;
+    /** A shared database (e.g. PostgreSQL) instead of SQLite in memory: replicas. */
+    knex?: Knex;
+    /**
+     * Real time: the on-call clock is `Date.now`, and the real scheduler
+     * runs the escalation tick every second and the digest flush task, as
+     * in production (`tick` and `flushDigests` are then not available).
+     */
+    realTime?: boolean;
+    /** More of the on-call plugin's config (`oncall`), e.g. `escalation`. */
+    oncallConfig?: object;
   } = {},
 ) {
   const transport = opts.transport ?? 'http';
@@ -140,9 +152,16 @@ export async function startOncallWithDingtalk(
   const backend = await startTestBackend({
     features: [
       dingtalkPlugin,
-      createOncallPlugin({ clock: () => clock.now }),
+      createOncallPlugin({
+        clock: opts.realTime ? () => Date.now() : () => clock.now,
+      }),
       oncallModuleDingtalk,
-      scheduler.factory({ skipTaskRunOnStartup: true }),
+      opts.realTime
+        ? schedulerServiceFactory
+        : scheduler.factory({ skipTaskRunOnStartup: true }),
+      ...(opts.knex
+        ? [mockServices.database.factory({ knex: opts.knex })]
+        : []),
       catalogServiceMock.factory({
         entities: [
           // alice and bob are on call for checkout-api (owned by sre)
@@ -181,6 +200,8 @@ export async function startOncallWithDingtalk(
           },
           ...(opts.policy ? { permission: { enabled: true } } : {}),
           oncall: {
+            ...(opts.realTime ? { escalation: { tickSeconds: 1 } } : {}),
+            ...opts.oncallConfig,
             channels: {
               dingtalk: {
                 aggregation: { digestSeconds: 3600, ...opts.aggregation },
@@ -216,5 +237,7 @@ export async function startOncallWithDingtalk(
     server: backend.server,
     clock,
     tick: () => scheduler.triggerTask('oncall-escalation'),
+    /** Runs the digest flush task (the mock scheduler runs tasks only when told). */
+    flushDigests: () => scheduler.triggerTask(DIGEST_FLUSH_TASK),
   };
 }

@@ -37,6 +37,8 @@ export class FakeChannel implements OncallChannel {
   outcomes: Record<string, string> = {};
   /** When set, notify never settles (simulates a process dying mid-step). */
   hang = false;
+  /** When set, notify takes this long (a slow chat API). */
+  delayMs = 0;
   failNotify?: string;
   failUpdate?: string;
   targets: ChannelTarget[] = [
@@ -69,6 +71,7 @@ export class FakeChannel implements OncallChannel {
     if (this.hang) {
       return new Promise<ChannelDeliveryResult[]>(() => {});
     }
+    if (this.delayMs) await new Promise(r => setTimeout(r, this.delayMs));
     if (this.failNotify) throw new Error(this.failNotify);
     return [
       ...req.targets.map(t => ({

@@ -22,6 +22,7 @@ import { createStores, OncallStores } from '../database';
 import { EscalationEngine } from '../engine/EscalationEngine';
 import { ChannelRegistry } from '../service/ChannelRegistry';
 import { ChannelUpdates } from '../service/ChannelUpdates';
+import { IncidentChat } from '../service/IncidentChat';
 import { IncidentService } from '../service/IncidentService';
 import { UserResolver } from '../service/UserResolver';
 
@@ -46,6 +47,13 @@ export function catalogEntities(): Entity[] {
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Component',
       metadata: { name: 'payments', namespace: 'default' },
+      spec: { type: 'service', owner: 'sre', lifecycle: 'production' },
+    },
+    // the storm test's service (rules are only saved for catalog services)
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: { name: 'checkout', namespace: 'default' },
       spec: { type: 'service', owner: 'sre', lifecycle: 'production' },
     },
     {
@@ -81,6 +89,7 @@ export async function createHarness(
     clock?: { now: number };
     instanceId?: string;
     claimTimeoutMs?: number;
+    notifyTimeoutMs?: number;
     skipMigrations?: boolean;
   },
 ): Promise<Harness> {
@@ -104,6 +113,7 @@ export async function createHarness(
     clock: now,
     instanceId: options?.instanceId,
     claimTimeoutMs: options?.claimTimeoutMs,
+    notifyTimeoutMs: options?.notifyTimeoutMs,
   });
   const incidents = IncidentService.create({
     stores,
@@ -117,6 +127,13 @@ export async function createHarness(
     logger,
     clock: now,
   });
-  for (const c of channels.list()) c.bind?.({ incidents });
+  const catalog = catalogServiceMock({ entities: catalogEntities() });
+  const chat = new IncidentChat({
+    incidents,
+    stores,
+    catalog,
+    auth: mockServices.auth(),
+  });
+  for (const c of channels.list()) c.bind?.({ incidents: chat });
   return { stores, channels, engine, incidents, clock };
 }

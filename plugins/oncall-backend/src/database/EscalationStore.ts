@@ -29,6 +29,8 @@ export type EscalationJob = {
   claimUntil?: number;
   inflightStep?: number;
   inflightRound?: number;
+  /** How many times the in-flight step has been started (1 on its first run). */
+  inflightAttempt?: number;
 };
 
 /** Persisted escalation state, one row per incident that has a rule. */
@@ -110,10 +112,32 @@ export class EscalationStore {
     round: number,
     now: number,
     tx?: Db,
+    attempt = 1,
   ): Promise<boolean> {
     const count = await (tx ?? this.#db)('oncall_escalations')
       .where({ incident_id: incidentId, claimed_by: owner, state: 'active' })
-      .update({ inflight_step: step, inflight_round: round, updated_at: now });
+      .update({
+        inflight_step: step,
+        inflight_round: round,
+        inflight_attempt: attempt,
+        updated_at: now,
+      });
+    return count > 0;
+  }
+
+  /**
+   * Keeps a live claim alive: a replica renews its claims while it works on
+   * them, so a short lease is enough and a dead replica's step is taken over
+   * soon after its last renewal. False when the claim is no longer ours.
+   */
+  async heartbeat(
+    incidentId: string,
+    owner: string,
+    claimUntil: number,
+  ): Promise<boolean> {
+    const count = await this.#db('oncall_escalations')
+      .where({ incident_id: incidentId, claimed_by: owner, state: 'active' })
+      .update({ claim_until: claimUntil });
     return count > 0;
   }
 
@@ -136,6 +160,7 @@ export class EscalationStore {
       claim_until: null,
       inflight_step: null,
       inflight_round: null,
+      inflight_attempt: null,
       updated_at: now,
     };
     if (next.kind === 'next') {
@@ -151,7 +176,10 @@ export class EscalationStore {
     return count > 0;
   }
 
-  /** Gives a claim back without running a step, e.g. while snoozed. */
+  /**
+   * Gives a claim back without completing the step, e.g. while snoozed, or
+   * to run an in-flight step again at `runAt` (its in-flight mark stays).
+   */
   async release(
     incidentId: string,
     owner: string,
@@ -172,6 +200,14 @@ export class EscalationStore {
     const count = await (tx ?? this.#db)('oncall_escalations')
       .where({ incident_id: incidentId, state: 'active' })
       .update({ state: 'stopped', updated_at: now });
+    return count > 0;
+  }
+
+  /** Makes an active job's next step due at `now` (a chat `escalate`); false when none is active. */
+  async advance(incidentId: string, now: number, tx?: Db): Promise<boolean> {
+    const count = await (tx ?? this.#db)('oncall_escalations')
+      .where({ incident_id: incidentId, state: 'active' })
+      .update({ next_run_at: now, updated_at: now });
     return count > 0;
   }
 
@@ -202,5 +238,6 @@ function toJob(row: any): EscalationJob {
     claimUntil: toNumber(row.claim_until),
     inflightStep: toNumber(row.inflight_step),
     inflightRound: toNumber(row.inflight_round),
+    inflightAttempt: toNumber(row.inflight_attempt),
   };
 }

@@ -74,6 +74,12 @@ export class RulesStore {
     return (await this.getByService(serviceRef))!;
   }
 
+  /** Every rule, for the services overview (one per service, so few). */
+  async list(): Promise<EscalationRule[]> {
+    const rows = await this.#db('oncall_rules').orderBy('service_ref', 'asc');
+    return rows.map(toRule);
+  }
+
   async delete(serviceRef: string): Promise<boolean> {
     return (
       (await this.#db('oncall_rules')

@@ -44,9 +44,8 @@ export class WebhooksStore {
     createdBy: string | undefined,
     now: number,
   ): Promise<CreatedWebhookToken> {
-    const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const { token, tokenPrefix } = newToken();
     const id = randomUUID();
-    const tokenPrefix = token.slice(0, TOKEN_PREFIX.length + 4);
     await this.#db('oncall_webhooks').insert({
       id,
       service_ref: serviceRef,
@@ -73,6 +72,56 @@ export class WebhooksStore {
       .where({ service_ref: serviceRef })
       .orderBy('created_at', 'asc');
     return rows.map(toWebhook);
+  }
+
+  async get(serviceRef: string, id: string): Promise<WebhookToken | undefined> {
+    const row = await this.#db('oncall_webhooks')
+      .where({ service_ref: serviceRef, id })
+      .first();
+    return row ? toWebhook(row) : undefined;
+  }
+
+  async rename(
+    serviceRef: string,
+    id: string,
+    name: string,
+  ): Promise<WebhookToken | undefined> {
+    await this.#db('oncall_webhooks')
+      .where({ service_ref: serviceRef, id })
+      .update({ name });
+    return this.get(serviceRef, id);
+  }
+
+  /**
+   * A new token for the same webhook (name, id and history stay): the old
+   * token stops working at once. Returns the new token, shown once.
+   */
+  async rotate(
+    serviceRef: string,
+    id: string,
+    now: number,
+  ): Promise<CreatedWebhookToken | undefined> {
+    const { token, tokenPrefix } = newToken();
+    const updated = await this.#db('oncall_webhooks')
+      .where({ service_ref: serviceRef, id })
+      .update({
+        token_hash: hashToken(token),
+        token_prefix: tokenPrefix,
+        rotated_at: now,
+      });
+    if (!updated) return undefined;
+    const webhook = (await this.get(serviceRef, id))!;
+    return { ...webhook, token, path: `/api/oncall/alerts/${token}` };
+  }
+
+  /** Number of webhooks per service, for the services overview. */
+  async countByService(): Promise<Map<string, number>> {
+    const rows: Array<{ service_ref: string; n: string | number }> =
+      await this.#db('oncall_webhooks')
+        .select('service_ref')
+        .count({ n: '*' })
+        .groupBy('service_ref');
+    return new Map(rows.map(r => [String(r.service_ref), Number(r.n)]));
   }
 
   async delete(serviceRef: string, id: string): Promise<boolean> {
@@ -103,6 +152,11 @@ export class WebhooksStore {
   }
 }
 
+function newToken(): { token: string; tokenPrefix: string } {
+  const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+  return { token, tokenPrefix: token.slice(0, TOKEN_PREFIX.length + 4) };
+}
+
 function toWebhook(row: any): WebhookToken {
   return {
     id: row.id,
@@ -112,5 +166,6 @@ function toWebhook(row: any): WebhookToken {
     createdAt: toIso(row.created_at)!,
     createdBy: row.created_by ?? undefined,
     lastUsedAt: toIso(row.last_used_at),
+    rotatedAt: toIso(row.rotated_at),
   };
 }

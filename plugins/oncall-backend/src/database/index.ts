@@ -17,11 +17,19 @@ import { DatabaseService } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 import { EscalationStore } from './EscalationStore';
 import { IncidentsStore } from './IncidentsStore';
+import { ObservedIncidentsStore } from './ObservedIncidentsStore';
 import { RulesStore } from './RulesStore';
 import { WebhooksStore } from './WebhooksStore';
+import { PreferencesStore } from './PreferencesStore';
 import { connectDatabase } from './util';
 
-export { IncidentsStore, RulesStore, WebhooksStore, EscalationStore };
+export {
+  IncidentsStore,
+  RulesStore,
+  WebhooksStore,
+  EscalationStore,
+  PreferencesStore,
+};
 export type { EscalationJob } from './EscalationStore';
 
 export type OncallStores = {
@@ -30,17 +38,25 @@ export type OncallStores = {
   rules: RulesStore;
   webhooks: WebhooksStore;
   escalations: EscalationStore;
+  preferences: PreferencesStore;
 };
 
 export async function createStores(
   database: DatabaseService,
+  options?: {
+    /** Called with an incident's id after each committed change to it. */
+    onIncidentChange?: (incidentId: string) => void;
+  },
 ): Promise<OncallStores> {
   const db = await connectDatabase(database);
   return {
     db,
-    incidents: new IncidentsStore(db),
+    incidents: options?.onIncidentChange
+      ? new ObservedIncidentsStore(db, options.onIncidentChange)
+      : new IncidentsStore(db),
     rules: new RulesStore(db),
     webhooks: new WebhooksStore(db),
     escalations: new EscalationStore(db),
+    preferences: new PreferencesStore(db),
   };
 }

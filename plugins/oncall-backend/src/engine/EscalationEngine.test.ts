@@ -172,28 +172,105 @@ describe('EscalationEngine', () => {
       expect(await h.engine.tick()).toBe(1);
     });
 
-    it('gives up on a channel that does not answer before the claim could expire', async () => {
+    it('cancels a channel that does not answer, records no failure, and runs the step again', async () => {
       const knex = await databases.init(databaseId);
       const channel = new FakeChannel();
       channel.hang = true;
       const h = await createHarness(knex, {
         channels: [channel],
-        claimTimeoutMs: 1000,
+        notifyTimeoutMs: 300,
       });
       await withRule(h);
       const incident = await open(h);
-      const { timeline } = await h.incidents.getWithTimeline(incident.id);
-      expect(timeline!.find(e => e.type === 'notification')).toMatchObject({
-        data: {
-          target: 'cid-sre',
-          outcome: 'failed',
-          detail: 'fake did not answer within 1s',
-        },
+      // The channel was told to stop (its HTTP calls abort on this signal).
+      expect(channel.notifications[0].signal?.aborted).toBe(true);
+      let { timeline } = await h.incidents.getWithTimeline(incident.id);
+      expect(timeline!.filter(e => e.type === 'notification')).toEqual([]);
+      expect(timeline!.map(e => e.message).join('\n')).toContain(
+        'fake → cid-sre: unknown; the step runs again in 5s',
+      );
+      expect(await h.stores.escalations.get(incident.id)).toMatchObject({
+        nextStep: 0,
+        inflightStep: 0,
+        inflightAttempt: 1,
+        claimedBy: undefined,
+        nextRunAt: T0 + 5_000,
       });
+      expect(await h.engine.tick()).toBe(0);
+      channel.hang = false;
+      h.clock.now = T0 + 5_000;
+      expect(await h.engine.tick()).toBe(1);
+      expect(channel.stepsFor(incident.id)).toEqual([1, 1]);
+      ({ timeline } = await h.incidents.getWithTimeline(incident.id));
+      expect(
+        timeline!
+          .filter(e => e.type === 'notification')
+          .map(e => e.data?.outcome),
+      ).toEqual(['sent']);
       expect(await h.stores.escalations.get(incident.id)).toMatchObject({
         nextStep: 1,
-        claimedBy: undefined,
+        inflightStep: undefined,
       });
+    });
+
+    it('records the outcome as unknown, never as failed, after the last attempt', async () => {
+      const knex = await databases.init(databaseId);
+      const channel = new FakeChannel();
+      channel.hang = true;
+      const h = await createHarness(knex, {
+        channels: [channel],
+        notifyTimeoutMs: 200,
+      });
+      await withRule(h);
+      const incident = await open(h);
+      for (const at of [5, 15, 35, 75]) {
+        h.clock.now = T0 + at * 1000;
+        expect(await h.engine.tick()).toBe(1);
+      }
+      expect(channel.stepsFor(incident.id)).toEqual([1, 1, 1, 1, 1]);
+      const { timeline } = await h.incidents.getWithTimeline(incident.id);
+      expect(
+        timeline!
+          .filter(e => e.type === 'notification')
+          .map(e => e.data?.outcome),
+      ).toEqual(['unknown']);
+      expect(await h.stores.escalations.get(incident.id)).toMatchObject({
+        nextStep: 1,
+      });
+    });
+
+    it('a step outlasting its lease keeps its claim by heartbeats: no other replica runs it', async () => {
+      const knex = await databases.init(databaseId);
+      const clock = { now: T0 };
+      const slow = new FakeChannel();
+      slow.delayMs = 1500;
+      const other = new FakeChannel();
+      const a = await createHarness(knex, {
+        channels: [slow],
+        clock,
+        instanceId: 'slow',
+        claimTimeoutMs: 600,
+      });
+      const b = await createHarness(knex, {
+        channels: [other],
+        clock,
+        instanceId: 'other',
+        claimTimeoutMs: 600,
+        skipMigrations: true,
+      });
+      await withRule(a);
+      const incident = await a.incidents.create(
+        { title: 'Slow chat', severity: 'critical', serviceRef: SERVICE },
+        'user:default/alice',
+      );
+      await new Promise(r => setTimeout(r, 300));
+      // Past the first lease: only the renewals keep the claim.
+      clock.now = T0 + 1000;
+      await new Promise(r => setTimeout(r, 450));
+      expect(await b.engine.tick()).toBe(0);
+      await a.incidents.idle();
+      expect(slow.stepsFor(incident.id)).toEqual([1]);
+      expect(other.stepsFor(incident.id)).toEqual([]);
     });
 
     it('repeats the chain and respects snooze', async () => {

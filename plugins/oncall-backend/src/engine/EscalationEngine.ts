@@ -18,57 +18,73 @@ import {
   EscalationTarget,
   Incident,
 } from '@dingtalk-oncall/backstage-plugin-oncall-common';
-import {
-  ChannelDeliveryResult,
-  ChannelTargetRef,
-} from '@dingtalk-oncall/backstage-plugin-oncall-node';
 import { randomUUID } from 'node:crypto';
 import { EscalationJob, OncallStores } from '../database';
 import { NewTimelineEntry } from '../database/IncidentsStore';
 import { ChannelRegistry } from '../service/ChannelRegistry';
-import { truncate } from '../service/ChannelUpdates';
+import { NotificationPreferencesSource } from '../service/DirectRecipients';
 import { UserResolver } from '../service/UserResolver';
+import { Deliverer, Delivery } from './Deliverer';
+import { deliveryEntry, describeTargets, forEachLimited } from './entries';
+
+export type { Delivery } from './Deliverer';
 
 export type Clock = () => number;
 
 const MINUTE = 60_000;
 const DEFAULT_REPEAT_DELAY_MINUTES = 10;
+/** A step whose channels did not answer in time runs this often at most. */
+const MAX_STEP_ATTEMPTS = 5;
+/** The wait before such a step runs again: 5 s, 10 s, 20 s, ... */
+const RETRY_BASE_MS = 5_000;
 
 export type EscalationEngineOptions = {
   stores: OncallStores;
   channels: ChannelRegistry;
   users: UserResolver;
+  /** People's notification preferences; absent: every channel messages everyone. */
+  preferences?: NotificationPreferencesSource;
   logger: LoggerService;
   clock?: Clock;
   /** Written to claimed_by; unique per process. */
   instanceId?: string;
-  /** How long a claim protects a step from other replicas. */
+  /**
+   * The lease of a claim on a step. The replica working on the step renews
+   * it every third of the lease, so a dead replica's step is taken over
+   * within about a lease (plus a tick). Default 15 s.
+   */
   claimTimeoutMs?: number;
+  /**
+   * How long a channel may take to notify before it is cancelled (through
+   * its request's signal) and the step runs again later. Default 60 s.
+   */
+  notifyTimeoutMs?: number;
   batchSize?: number;
   concurrency?: number;
 };
-
-/** Result of one delivery, tagged with the channel that made it. */
-export type Delivery = ChannelDeliveryResult & { channel: string };
 
 /**
  * Runs escalation steps. Every replica may tick; a compare-and-set claim on
  * the job row makes exactly one of them run a due step. The step is marked
  * in flight before channels are called, and its results and the next step
  * are written in one transaction afterwards, so a crash in between makes the
- * step run again once the claim expires instead of losing it.
+ * step run again once the claim expires instead of losing it. A claim is a
+ * short lease renewed while the step runs (heartbeats), so that is seconds,
+ * not minutes. Channels are cancelled when they do not answer in time; the
+ * step then runs again (channels key their sends by incident and target, so
+ * a repeat updates what already landed instead of sending it twice).
  */
 export class EscalationEngine {
   readonly #stores: OncallStores;
   readonly #channels: ChannelRegistry;
   readonly #users: UserResolver;
+  readonly #deliverer: Deliverer;
   readonly #logger: LoggerService;
   readonly #clock: Clock;
   readonly #instanceId: string;
   readonly #claimTimeoutMs: number;
   readonly #batchSize: number;
   readonly #concurrency: number;
-  readonly #notifyTimeoutMs: number;
   #running: Promise<void> | undefined;
   #again = false;
 
@@ -83,15 +99,15 @@ export class EscalationEngine {
     this.#logger = options.logger;
     this.#clock = options.clock ?? Date.now;
     this.#instanceId = options.instanceId ?? randomUUID();
-    this.#claimTimeoutMs = options.claimTimeoutMs ?? 5 * MINUTE;
+    this.#claimTimeoutMs = options.claimTimeoutMs ?? 15_000;
     this.#batchSize = options.batchSize ?? 50;
     this.#concurrency = options.concurrency ?? 4;
-    // Well inside the claim, so a hanging channel fails the step instead of
-    // letting the claim expire and another replica notify everyone again.
-    this.#notifyTimeoutMs = Math.max(
-      1000,
-      Math.floor(this.#claimTimeoutMs / 2),
-    );
+    this.#deliverer = new Deliverer({
+      channels: this.#channels,
+      preferences: options.preferences,
+      clock: this.#clock,
+      notifyTimeoutMs: options.notifyTimeoutMs ?? MINUTE,
+    });
   }
 
   get instanceId(): string {
@@ -128,6 +144,7 @@ export class EscalationEngine {
       );
       if (!job) return;
       claimed++;
+      const stopBeating = this.#heartbeat(incidentId);
       try {
         if (await this.#runClaimed(job, now)) ran++;
       } catch (error) {
@@ -136,9 +153,30 @@ export class EscalationEngine {
           `Escalation of incident ${incidentId} failed`,
           error as Error,
         );
+      } finally {
+        stopBeating();
       }
     });
     return { claimed, ran };
+  }
+
+  /** Renews this replica's claim on the step until the returned stop is called. */
+  #heartbeat(incidentId: string): () => void {
+    const timer = setInterval(() => {
+      this.#stores.escalations
+        .heartbeat(
+          incidentId,
+          this.#instanceId,
+          this.#clock() + this.#claimTimeoutMs,
+        )
+        .catch(error =>
+          this.#logger.warn(
+            `Could not renew the claim on ${incidentId}: ${error}`,
+          ),
+        );
+    }, Math.max(200, Math.floor(this.#claimTimeoutMs / 3)));
+    timer.unref?.();
+    return () => clearInterval(timer);
   }
 
   /**
@@ -189,85 +227,13 @@ export class EscalationEngine {
   }
 
   /** Calls each channel with its targets and the users; never throws. */
-  async deliver(
+  deliver(
     incident: Incident,
     targets: EscalationTarget[],
     users: string[],
     step: number,
   ): Promise<Delivery[]> {
-    const channelTargets: ChannelTargetRef[] = targets.flatMap(t =>
-      t.type === 'channel'
-        ? [
-            {
-              channel: t.channel,
-              id: t.id,
-              title: t.title,
-              integrationId: t.integrationId,
-            },
-          ]
-        : [],
-    );
-    const channels = this.#channels.list();
-    const deliveries: Delivery[] = [];
-    for (const t of channelTargets) {
-      if (!this.#channels.get(t.channel)) {
-        deliveries.push({
-          channel: t.channel,
-          target: t.id,
-          outcome: 'failed',
-          detail: `channel "${t.channel}" is not installed in this backend`,
-        });
-      }
-    }
-    if (users.length > 0 && channels.length === 0) {
-      for (const user of users) {
-        deliveries.push({
-          channel: 'none',
-          target: user,
-          user,
-          outcome: 'failed',
-          detail: 'no on-call channel is installed to reach users',
-        });
-      }
-    }
-    const actions =
-      incident.status === 'triggered'
-        ? ['acknowledge', 'resolve', 'snooze']
-        : ['resolve', 'snooze'];
-    const perChannel = await Promise.all(
-      channels.map(async channel => {
-        const mine = channelTargets.filter(t => t.channel === channel.id);
-        if (mine.length === 0 && users.length === 0) return [];
-        try {
-          const results = await withTimeout(
-            channel.notify({ incident, targets: mine, users, step, actions }),
-            this.#notifyTimeoutMs,
-            `${channel.id} did not answer within ${Math.round(
-              this.#notifyTimeoutMs / 1000,
-            )}s`,
-          );
-          return (results ?? []).map(r => ({ ...r, channel: channel.id }));
-        } catch (error) {
-          const detail = truncate((error as Error)?.message ?? String(error));
-          return [
-            ...mine.map(t => ({
-              channel: channel.id,
-              target: t.id,
-              outcome: 'failed',
-              detail,
-            })),
-            ...users.map(u => ({
-              channel: channel.id,
-              target: u,
-              user: u,
-              outcome: 'failed',
-              detail,
-            })),
-          ];
-        }
-      }),
-    );
-    return [...deliveries, ...perChannel.flat()];
+    return this.#deliverer.deliver(incident, targets, users, step);
   }
 
   async #runClaimed(job: EscalationJob, now: number): Promise<boolean> {
@@ -299,6 +265,7 @@ export class EscalationEngine {
     const label = `step ${stepNo}/${steps.length}${
       round > 0 ? ` (repeat ${round})` : ''
     }`;
+    const attempt = resumed ? (job.inflightAttempt ?? 1) + 1 : 1;
 
     const intentRecorded = await db.transaction(async tx => {
       if (
@@ -309,6 +276,7 @@ export class EscalationEngine {
           round,
           now,
           tx,
+          attempt,
         ))
       ) {
         return false;
@@ -321,7 +289,9 @@ export class EscalationEngine {
             message: `Escalation ${label} of rule "${
               job.rule.name
             }" notifying ${describeTargets(step.targets)}${
-              resumed ? ' (again: the previous attempt was interrupted)' : ''
+              resumed
+                ? ` (again: the previous attempt was interrupted; attempt ${attempt})`
+                : ''
             }`,
             actor: 'system:escalation',
             data: {
@@ -329,6 +299,7 @@ export class EscalationEngine {
               round,
               ruleId: job.ruleId,
               resumed,
+              attempt,
               targets: step.targets,
             },
           },
@@ -349,16 +320,41 @@ export class EscalationEngine {
       stepNo,
     );
 
+    const entries: NewTimelineEntry[] = problems.map(p => ({
+      type: 'escalation',
+      message: `Escalation ${label}: ${p}`,
+      actor: 'system:escalation',
+      data: { step: stepNo, round, problem: p },
+    }));
+    const again = deliveries.filter(d => d.unknown || d.retryable);
+    if (again.length > 0 && attempt < MAX_STEP_ATTEMPTS) {
+      // Cancelled or failed for now: the step stays in flight and runs again
+      // soon; what landed is updated then, not sent twice.
+      const delay = RETRY_BASE_MS * 2 ** (attempt - 1);
+      entries.push(
+        ...deliveries
+          .filter(d => !again.includes(d))
+          .map(d => deliveryEntry(d, stepNo, round)),
+        {
+          type: 'escalation',
+          message: `Escalation ${label}: ${again
+            .map(d => `${d.channel} → ${d.target}: ${d.outcome}`)
+            .join(', ')}; the step runs again in ${delay / 1000}s`,
+          actor: 'system:escalation',
+          data: { step: stepNo, round, attempt, retryInMs: delay },
+        },
+      );
+      await incidents.addTimeline(job.incidentId, entries, now);
+      await escalations.release(
+        job.incidentId,
+        owner,
+        this.#clock() + delay,
+        now,
+      );
+      return true;
+    }
     const next = this.#nextAfter(job, stepIndex, round, now);
-    const entries: NewTimelineEntry[] = [
-      ...problems.map(p => ({
-        type: 'escalation',
-        message: `Escalation ${label}: ${p}`,
-        actor: 'system:escalation',
-        data: { step: stepNo, round, problem: p },
-      })),
-      ...deliveries.map(d => deliveryEntry(d, stepNo, round)),
-    ];
+    entries.push(...deliveries.map(d => deliveryEntry(d, stepNo, round)));
     if (next.kind === 'done') {
       entries.push({
         type: 'escalation',
@@ -402,69 +398,4 @@ export class EscalationEngine {
     }
     return { kind: 'done' };
   }
-}
-
-function describeTargets(targets: EscalationTarget[]): string {
-  return targets
-    .map(t =>
-      t.type === 'channel' ? `${t.channel}:${t.title ?? t.id}` : t.ref,
-    )
-    .join(', ');
-}
-
-function deliveryEntry(
-  d: Delivery,
-  step: number,
-  round: number,
-  reason?: string,
-): NewTimelineEntry {
-  const who =
-    d.user && d.user !== d.target ? `${d.target} (${d.user})` : d.target;
-  return {
-    type: 'notification',
-    message: `${d.channel} → ${who}: ${d.outcome}${
-      d.detail ? ` (${d.detail})` : ''
-    }${reason ? ` [${reason}]` : ''}`,
-    actor: `channel:${d.channel}`,
-    data: {
-      channel: d.channel,
-      step,
-      round,
-      target: d.target,
-      ...(d.user ? { user: d.user } : {}),
-      outcome: d.outcome,
-      ...(d.detail ? { detail: d.detail } : {}),
-    },
-  };
-}
-
-async function forEachLimited<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let index = 0;
-  const workers = Array.from(
-    { length: Math.min(limit, items.length) },
-    async () => {
-      while (index < items.length) {
-        const item = items[index++];
-        await fn(item);
-      }
-    },
-  );
-  await Promise.all(workers);
-}
-
-function withTimeout<T>(
-  work: Promise<T>,
-  ms: number,
-  message: string,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-    timer.unref?.();
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

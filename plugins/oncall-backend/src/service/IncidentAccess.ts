@@ -144,6 +144,31 @@ export class IncidentAccess {
     };
   }
 
+  /**
+   * May this person declare an incident for a service from a chat channel?
+   * There are no responders yet, so the other two rules decide: they or one
+   * of their groups own the service, or they are in an allowed group.
+   */
+  async mayDeclareFromChannel(
+    serviceRef: string,
+    userEntityRef: string,
+  ): Promise<ChannelActionDecision> {
+    const owners = await this.#serviceOwners(serviceRef);
+    const claims = await this.#claims(userEntityRef);
+    if (claims.some(c => owners.includes(c))) {
+      return { allowed: true, rule: 'service owner' };
+    }
+    if (claims.some(c => this.#allowedGroups.includes(c))) {
+      return { allowed: true, rule: 'allowed group' };
+    }
+    return {
+      allowed: false,
+      reason: `${userEntityRef} is not in the owners of ${serviceRef} (${
+        owners.join(', ') || 'none in the catalog'
+      }) and not in a group of oncall.channelActions.allowedGroups`,
+    };
+  }
+
   async #entity(ref: string): Promise<Entity | undefined> {
     return this.#catalog.getEntityByRef(ref, {
       credentials: await this.#auth.getOwnServiceCredentials(),

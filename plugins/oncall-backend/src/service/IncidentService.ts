@@ -14,47 +14,53 @@
  * limitations under the License.
  */
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import {
   AlertIngestResponse,
   Incident,
   IncidentList,
   IncidentListQuery,
   IncidentStatus,
-  Severity,
 } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import {
   IncidentChange,
   IncidentChangeType,
   OncallIncidentActions,
 } from '@dingtalk-oncall/backstage-plugin-oncall-node';
-import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 import { OncallStores } from '../database';
-import { IncidentPatch, NewTimelineEntry } from '../database/IncidentsStore';
-import { isUniqueViolation } from '../database/util';
+import { IncidentPatch } from '../database/IncidentsStore';
 import { Clock, EscalationEngine } from '../engine/EscalationEngine';
 import { NormalizedAlert } from './alerts';
+import { AlertIngestDeps, conflict, ingestOne } from './AlertIngest';
 import { ChannelUpdates } from './ChannelUpdates';
+import { insertIncident, type CreateIncidentInput } from './insertIncident';
 
 const MINUTE = 60_000;
+
+/** The chat-command actions, implemented by IncidentChat on top of this class. */
+type ChatOnlyActions = Pick<
+  OncallIncidentActions,
+  | 'note'
+  | 'assign'
+  | 'escalate'
+  | 'listOpenFor'
+  | 'declare'
+  | 'recordMessage'
+  | 'timeline'
+>;
 const OPEN: IncidentStatus[] = ['triggered', 'acknowledged'];
 const ALL: IncidentStatus[] = ['triggered', 'acknowledged', 'resolved'];
 
-export type CreateIncidentInput = {
-  title: string;
-  description?: string;
-  severity: Severity;
-  serviceRef: string;
-  labels?: Record<string, string>;
-  alertKey?: string;
-};
+export type { CreateIncidentInput } from './insertIncident';
 
 /**
  * The incident state machine. The REST API, the alert webhook and channel
  * actions all go through here, so the rules are the same for each of them.
  */
-export class IncidentService implements OncallIncidentActions {
+export class IncidentService
+  implements Omit<OncallIncidentActions, keyof ChatOnlyActions>
+{
   readonly #stores: OncallStores;
   readonly #engine: EscalationEngine;
   readonly #updates: ChannelUpdates;
@@ -86,6 +92,17 @@ export class IncidentService implements OncallIncidentActions {
     this.#clock = options.clock ?? Date.now;
   }
 
+  /** What the alert-event code (AlertIngest.ts) uses of this service. */
+  get #alertDeps(): AlertIngestDeps {
+    return {
+      stores: this.#stores,
+      clock: () => this.#clock(),
+      resolve: (id, actor, note) => this.resolve(id, actor, note),
+      insert: (input, actor, message, now, tx) =>
+        insertIncident(this.#stores, input, actor, message, now, tx),
+    };
+  }
+
   async get(id: string): Promise<Incident | undefined> {
     return this.#stores.incidents.get(id);
   }
@@ -106,7 +123,14 @@ export class IncidentService implements OncallIncidentActions {
   async create(input: CreateIncidentInput, actor: string): Promise<Incident> {
     const now = this.#clock();
     const id = await this.#stores.db.transaction(tx =>
-      this.#insert(input, actor, `Incident created by ${actor}`, now, tx),
+      insertIncident(
+        this.#stores,
+        input,
+        actor,
+        `Incident created by ${actor}`,
+        now,
+        tx,
+      ),
     );
     this.#engine.kick();
     return (await this.#stores.incidents.get(id))!;
@@ -125,138 +149,12 @@ export class IncidentService implements OncallIncidentActions {
     const results: AlertIngestResponse['results'] = [];
     let created = false;
     for (const alert of alerts) {
-      const result = await this.#ingestOne(serviceRef, alert, actor);
+      const result = await ingestOne(this.#alertDeps, serviceRef, alert, actor);
       created ||= result.action === 'created';
       results.push(result);
     }
     if (created) this.#engine.kick();
     return { results };
-  }
-
-  async #ingestOne(
-    serviceRef: string,
-    alert: NormalizedAlert,
-    actor: string,
-  ): Promise<AlertIngestResponse['results'][number]> {
-    const { incidents, db } = this.#stores;
-    const alertKey = alert.alertKey;
-    if (alert.status === 'resolved') {
-      const open = await incidents.findOpenByAlertKey(serviceRef, alertKey);
-      if (!open) return { alertKey, action: 'ignored' };
-      try {
-        await this.resolve(
-          open.id,
-          actor,
-          'resolved by a resolved alert event',
-        );
-      } catch (e) {
-        // Someone resolved it a moment earlier; the outcome is the same.
-        if (!(e instanceof ConflictError)) throw e;
-      }
-      return { incidentId: open.id, alertKey, action: 'resolved' };
-    }
-    // Two attempts: a concurrent event with the same key may create the
-    // incident between our lookup and insert; the unique index catches that.
-    for (let attempt = 0; ; attempt++) {
-      const now = this.#clock();
-      try {
-        return await db.transaction(async tx => {
-          const open = await incidents.findOpenByAlertKey(
-            serviceRef,
-            alertKey,
-            tx,
-          );
-          if (open) {
-            await incidents.recordAlert(open.id, now, tx);
-            await incidents.addTimeline(
-              open.id,
-              [
-                {
-                  type: 'alert',
-                  message: `Alert fired again (${open.alertCount + 1} events)`,
-                  actor,
-                  data: {
-                    title: alert.title,
-                    severity: alert.severity,
-                    labels: alert.labels,
-                  },
-                },
-              ],
-              now,
-              tx,
-            );
-            return { incidentId: open.id, alertKey, action: 'merged' as const };
-          }
-          const id = await this.#insert(
-            { ...alert, serviceRef },
-            actor,
-            'Incident opened by an alert',
-            now,
-            tx,
-          );
-          return { incidentId: id, alertKey, action: 'created' as const };
-        });
-      } catch (e) {
-        if (attempt < 2 && isUniqueViolation(e)) continue;
-        throw e;
-      }
-    }
-  }
-
-  async #insert(
-    input: CreateIncidentInput,
-    actor: string,
-    message: string,
-    now: number,
-    tx: Knex.Transaction,
-  ): Promise<string> {
-    const { incidents, rules, escalations } = this.#stores;
-    const id = randomUUID();
-    await incidents.insert(
-      {
-        id,
-        title: input.title,
-        description: input.description,
-        severity: input.severity,
-        serviceRef: input.serviceRef,
-        labels: input.labels ?? {},
-        alertKey: input.alertKey,
-        now,
-      },
-      tx,
-    );
-    const entries: NewTimelineEntry[] = [
-      {
-        type: 'created',
-        message,
-        actor,
-        data: { severity: input.severity, serviceRef: input.serviceRef },
-      },
-    ];
-    const rule = await rules.getByService(input.serviceRef, tx);
-    if (rule && rule.steps.length > 0) {
-      await escalations.create(
-        id,
-        rule,
-        now + rule.steps[0].delayMinutes * MINUTE,
-        now,
-        tx,
-      );
-      entries.push({
-        type: 'escalation',
-        message: `Escalation rule "${rule.name}" started (${rule.steps.length} steps)`,
-        actor: 'system:escalation',
-        data: { ruleId: rule.id },
-      });
-    } else {
-      entries.push({
-        type: 'escalation',
-        message: `No escalation rule for ${input.serviceRef}: nobody is paged automatically`,
-        actor: 'system:escalation',
-      });
-    }
-    await incidents.addTimeline(id, entries, now, tx);
-    return id;
   }
 
   async acknowledge(
@@ -328,14 +226,33 @@ export class IncidentService implements OncallIncidentActions {
     return incident;
   }
 
-  async comment(id: string, actor: string, text: string): Promise<Incident> {
+  /** A comment (REST API) or a `note` (chat command): the same change, another timeline type. */
+  async comment(
+    id: string,
+    actor: string,
+    text: string,
+    options?: { type?: 'comment' | 'note'; via?: string },
+  ): Promise<Incident> {
     const now = this.#clock();
     return this.#transition(id, ALL, 'commented', actor, now, {
       patch: {},
       message: text,
-      type: 'comment',
-      data: { text },
+      type: options?.type ?? 'comment',
+      data: {
+        text,
+        ...(options?.type === 'note' ? { note: true } : {}),
+        ...(options?.via ? { via: options.via } : {}),
+      },
     });
+  }
+
+  /** Clock and engine for IncidentChat (same process, same clock). */
+  now(): number {
+    return this.#clock();
+  }
+
+  kickEngine(): void {
+    this.#engine.kick();
   }
 
   async recordTimeline(
@@ -439,27 +356,4 @@ export class IncidentService implements OncallIncidentActions {
     this.#background.add(p);
     p.finally(() => this.#background.delete(p));
   }
-}
-
-function conflict(
-  incident: Incident,
-  change: IncidentChangeType,
-): ConflictError {
-  if (incident.status === 'resolved') {
-    return new ConflictError(
-      `Incident ${incident.id} is already resolved${
-        incident.resolvedBy ? ` by ${incident.resolvedBy}` : ''
-      }; it cannot be ${change}`,
-    );
-  }
-  if (change === 'acknowledged' && incident.status === 'acknowledged') {
-    return new ConflictError(
-      `Incident ${incident.id} is already acknowledged by ${
-        incident.acknowledgedBy ?? 'someone'
-      }`,
-    );
-  }
-  return new ConflictError(
-    `Incident ${incident.id} is ${incident.status}; it cannot be ${change}`,
-  );
 }

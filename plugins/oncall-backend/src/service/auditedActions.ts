@@ -21,12 +21,16 @@ import {
   OncallIncidentActions,
 } from '@dingtalk-oncall/backstage-plugin-oncall-node';
 import { IncidentAccess } from './IncidentAccess';
+import { normalizeRef } from './refs';
 
 const VERBS: Record<string, string> = {
   acknowledge: 'acknowledge',
   resolve: 'resolve',
   snooze: 'snooze',
   comment: 'comment on',
+  note: 'add a note to',
+  assign: 'hand over',
+  escalate: 'escalate',
 };
 
 /**
@@ -98,6 +102,49 @@ export function auditedActions(
       audited('snooze', id, actor, () => actions.snooze(id, actor, minutes)),
     comment: (id, actor, text) =>
       audited('comment', id, actor, () => actions.comment(id, actor, text)),
+    note: (id, actor, text) =>
+      audited('note', id, actor, () => actions.note(id, actor, text)),
+    assign: (id, actor, assignee) =>
+      audited('assign', id, actor, () => actions.assign(id, actor, assignee)),
+    escalate: (id, actor) =>
+      audited('escalate', id, actor, () => actions.escalate(id, actor)),
+    declare: async (request, actor) => {
+      const req = {
+        ...request,
+        serviceRef: normalizeRef(request.serviceRef, 'service', 'component'),
+      };
+      const event = await auditor.createEvent({
+        eventId: 'incident-mutate',
+        severityLevel: 'medium',
+        meta: {
+          actionType: 'declare',
+          serviceRef: req.serviceRef,
+          actor,
+          via: channel.title,
+          channel: channel.id,
+        },
+      });
+      try {
+        const decision = await access.mayDeclareFromChannel(
+          req.serviceRef,
+          actor,
+        );
+        if (!decision.allowed) {
+          throw new NotAllowedError(
+            `You may not declare an incident for ${req.serviceRef}: ${decision.reason}. Nothing was created.`,
+          );
+        }
+        const incident = await actions.declare(req, actor);
+        await event.success();
+        return incident;
+      } catch (error) {
+        await event.fail({ error: error as Error });
+        throw error;
+      }
+    },
+    listOpenFor: (actor, limit) => actions.listOpenFor(actor, limit),
+    recordMessage: (id, message) => actions.recordMessage(id, message),
+    timeline: id => actions.timeline(id),
     recordTimeline: (id, entry) => actions.recordTimeline(id, entry),
     get: id => actions.get(id),
   };

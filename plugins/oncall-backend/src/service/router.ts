@@ -32,7 +32,6 @@ import {
 } from '@backstage/plugin-permission-common';
 import {
   channelTargetsQuerySchema,
-  escalationRuleUpsertSchema,
   formatZodError,
   incidentCommentSchema,
   incidentCreateSchema,
@@ -44,9 +43,6 @@ import {
   oncallIncidentReadPermission,
   oncallIncidentUpdatePermission,
   oncallRuleReadPermission,
-  oncallRuleUpdatePermission,
-  oncallServiceManagePermission,
-  webhookCreateSchema,
 } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import express from 'express';
 import Router from 'express-promise-router';
@@ -59,6 +55,13 @@ import { IncidentService } from './IncidentService';
 import { normalizeRef } from './refs';
 import { rejectNulCharacters } from './nul';
 import { Redact, redactWebhookTokenInUrl } from './redaction';
+import { CatalogRefs } from './CatalogRefs';
+import { RouteContext } from './routes/helpers';
+import { createIncidentExtrasRouter } from './routes/incidentExtras';
+import { createPreferencesRouter } from './routes/preferences';
+import { createRulesRouter } from './routes/rules';
+import { createWebhooksRouter } from './routes/webhooks';
+import { createReportRouter } from './reportRouter';
 
 export type RouterOptions = {
   httpAuth: HttpAuthService;
@@ -71,6 +74,8 @@ export type RouterOptions = {
   clock?: Clock;
   /** Registers webhook tokens with the root logger's redactions. */
   redact?: Redact;
+  /** Rules naming people or groups missing from the catalog are refused. */
+  catalogRefs?: CatalogRefs;
 };
 
 function parse<T extends z.ZodTypeAny>(
@@ -327,108 +332,33 @@ export async function createRouter(
     );
   });
 
-  router.get('/services/:serviceRef/rule', async (req, res) => {
-    await authorize(req, oncallRuleReadPermission);
-    const serviceRef = normalizeRef(req.params.serviceRef, 'serviceRef');
-    const rule = await stores.rules.getByService(serviceRef);
-    if (!rule) {
-      throw new NotFoundError(`No escalation rule for ${serviceRef}`);
-    }
-    res.json(rule);
-  });
-
-  router.put('/services/:serviceRef/rule', async (req, res) => {
-    const credentials = await authorize(req, oncallRuleUpdatePermission);
-    const serviceRef = normalizeRef(req.params.serviceRef, 'serviceRef');
-    const input = parse(
-      escalationRuleUpsertSchema,
-      req.body,
-      'escalation rule',
-    );
-    const steps = input.steps.map(step => ({
-      delayMinutes: step.delayMinutes,
-      targets: step.targets.map(t =>
-        t.type === 'channel'
-          ? t
-          : { ...t, ref: normalizeRef(t.ref, `${t.type} target`, t.type) },
-      ),
-    }));
-    const rule = await audited(
-      req,
-      'escalation-rule-mutate',
-      { actionType: 'upsert', serviceRef },
-      () =>
-        stores.rules.upsert(
-          serviceRef,
-          { ...input, steps },
-          actorOf(credentials),
-          clock(),
-        ),
-    );
-    res.json(rule);
-  });
-
-  router.delete('/services/:serviceRef/rule', async (req, res) => {
-    await authorize(req, oncallRuleUpdatePermission);
-    const serviceRef = normalizeRef(req.params.serviceRef, 'serviceRef');
-    const deleted = await audited(
-      req,
-      'escalation-rule-mutate',
-      { actionType: 'delete', serviceRef },
-      () => stores.rules.delete(serviceRef),
-    );
-    if (!deleted)
-      throw new NotFoundError(`No escalation rule for ${serviceRef}`);
-    res.status(204).end();
-  });
-
-  router.get('/services/:serviceRef/webhooks', async (req, res) => {
-    await authorize(req, oncallServiceManagePermission);
-    const serviceRef = normalizeRef(req.params.serviceRef, 'serviceRef');
-    res.json({ items: await stores.webhooks.list(serviceRef) });
-  });
-
-  router.post('/services/:serviceRef/webhooks', async (req, res) => {
-    const credentials = await authorize(req, oncallServiceManagePermission);
-    const serviceRef = normalizeRef(req.params.serviceRef, 'serviceRef');
-    const input = parse(webhookCreateSchema, req.body, 'webhook');
-    const created = await audited(
-      req,
-      'webhook-mutate',
-      { actionType: 'create', serviceRef },
-      () =>
-        stores.webhooks.create(
-          serviceRef,
-          input.name,
-          actorOf(credentials),
-          clock(),
-        ),
-    );
-    redact([created.token]);
-    res.status(201).json(created);
-  });
-
-  router.delete('/services/:serviceRef/webhooks/:id', async (req, res) => {
-    await authorize(req, oncallServiceManagePermission);
-    const serviceRef = normalizeRef(req.params.serviceRef, 'serviceRef');
-    const deleted = await audited(
-      req,
-      'webhook-mutate',
-      { actionType: 'delete', serviceRef, webhookId: req.params.id },
-      () => stores.webhooks.delete(serviceRef, req.params.id),
-    );
-    if (!deleted) {
-      throw new NotFoundError(
-        `Webhook ${req.params.id} not found for ${serviceRef}`,
-      );
-    }
-    res.status(204).end();
-  });
+  // Rules and webhooks of services, the war room and escalation of an
+  // incident, a person's notification preferences: one file each.
+  const routeContext: RouteContext = {
+    httpAuth,
+    permissions,
+    auditor,
+    stores,
+    incidents,
+    channels,
+    clock,
+    redact,
+    catalogRefs: options.catalogRefs,
+  };
+  router.use(createRulesRouter(routeContext));
+  router.use(createWebhooksRouter(routeContext));
+  router.use(createIncidentExtrasRouter(routeContext));
+  router.use(createPreferencesRouter(routeContext));
+  router.use(createReportRouter(routeContext));
 
   router.get('/channels', async (req, res) => {
     await authorize(req, oncallRuleReadPermission);
     res.json({
-      items: channels.list().map(c => ({ id: c.id, title: c.title })),
+      items: channels.list().map(c => ({
+        id: c.id,
+        title: c.title,
+        capabilities: { warRooms: Boolean(c.warRooms) },
+      })),
     });
   });
 

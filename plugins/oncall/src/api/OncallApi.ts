@@ -20,10 +20,20 @@ import {
   FetchApi,
 } from '@backstage/core-plugin-api';
 import type {
+  ChannelInfo,
+  ChannelTargetList,
+  CreatedWebhookToken,
+  EscalationProgress,
   EscalationRule,
   EscalationStep,
   Incident,
+  IncidentCreateRequest,
+  IncidentDeliveryLink,
   IncidentList,
+  NotificationPreferences,
+  ServiceOncallSummary,
+  WarRoom,
+  WebhookToken,
 } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 
 /** @public */
@@ -42,14 +52,40 @@ export interface OncallApi {
   ): Promise<Incident>;
   comment(id: string, text: string): Promise<Incident>;
   snooze(id: string, minutes: number): Promise<Incident>;
-  createWarRoom(
-    id: string,
-  ): Promise<{ url?: string; openConversationId?: string }>;
+  /** Opens the incident's war room in a channel that has war rooms. */
+  createWarRoom(id: string, channel: string): Promise<WarRoom>;
+  createIncident(input: IncidentCreateRequest): Promise<Incident>;
+  /** Links to each channel's records of what it delivered for the incident. */
+  listDeliveryLinks(id: string): Promise<IncidentDeliveryLink[]>;
+  /** Where the incident's escalation stands; undefined when it has none. */
+  getEscalation(id: string): Promise<EscalationProgress | undefined>;
   getRule(serviceRef: string): Promise<EscalationRule | undefined>;
   saveRule(
     serviceRef: string,
     rule: { name: string; steps: EscalationStep[]; repeat?: number },
   ): Promise<EscalationRule>;
+  /** Services with a rule, webhooks or open incidents. */
+  listServices(): Promise<ServiceOncallSummary[]>;
+  listChannels(): Promise<ChannelInfo[]>;
+  listChannelTargets(
+    channel: string,
+    opts: { query?: string; cursor?: string; limit?: number },
+  ): Promise<ChannelTargetList>;
+  listWebhooks(serviceRef: string): Promise<WebhookToken[]>;
+  createWebhook(serviceRef: string, name: string): Promise<CreatedWebhookToken>;
+  renameWebhook(
+    serviceRef: string,
+    id: string,
+    name: string,
+  ): Promise<WebhookToken>;
+  rotateWebhook(serviceRef: string, id: string): Promise<CreatedWebhookToken>;
+  deleteWebhook(serviceRef: string, id: string): Promise<void>;
+  getMyPreferences(): Promise<NotificationPreferences>;
+  saveMyPreferences(
+    prefs: NotificationPreferences,
+  ): Promise<NotificationPreferences>;
+  /** The backend's base URL, for the webhook URLs shown to people. */
+  getBaseUrl(): Promise<string>;
 }
 
 /** @public */
@@ -104,12 +140,111 @@ export class OncallClient implements OncallApi {
       { minutes },
     );
   }
-  createWarRoom(id: string) {
-    return this.request<{ url?: string; openConversationId?: string }>(
+  createWarRoom(id: string, channel: string) {
+    return this.request<WarRoom>(
       'POST',
-      `/dingtalk/incidents/${encodeURIComponent(id)}/war-room`,
-      {},
+      `/incidents/${encodeURIComponent(id)}/war-room`,
+      { channel },
     );
+  }
+  createIncident(input: IncidentCreateRequest) {
+    return this.request<Incident>('POST', '/incidents', input);
+  }
+  async listDeliveryLinks(id: string) {
+    const { items } = await this.request<{ items: IncidentDeliveryLink[] }>(
+      'GET',
+      `/incidents/${encodeURIComponent(id)}/deliveries`,
+    );
+    return items;
+  }
+  async getEscalation(id: string) {
+    try {
+      return await this.request<EscalationProgress>(
+        'GET',
+        `/incidents/${encodeURIComponent(id)}/escalation`,
+      );
+    } catch (e) {
+      if ((e as Error).name === 'NotFoundError') return undefined;
+      throw e;
+    }
+  }
+  async listServices() {
+    return (
+      await this.request<{ items: ServiceOncallSummary[] }>('GET', '/services')
+    ).items;
+  }
+  async listChannels() {
+    return (await this.request<{ items: ChannelInfo[] }>('GET', '/channels'))
+      .items;
+  }
+  listChannelTargets(
+    channel: string,
+    opts: { query?: string; cursor?: string; limit?: number },
+  ) {
+    const q = new URLSearchParams();
+    if (opts.query) q.set('q', opts.query);
+    if (opts.cursor) q.set('cursor', opts.cursor);
+    if (opts.limit) q.set('limit', String(opts.limit));
+    return this.request<ChannelTargetList>(
+      'GET',
+      `/channels/${encodeURIComponent(channel)}/targets?${q}`,
+    );
+  }
+  async listWebhooks(serviceRef: string) {
+    return (
+      await this.request<{ items: WebhookToken[] }>(
+        'GET',
+        `/services/${encodeURIComponent(serviceRef)}/webhooks`,
+      )
+    ).items;
+  }
+  createWebhook(serviceRef: string, name: string) {
+    return this.request<CreatedWebhookToken>(
+      'POST',
+      `/services/${encodeURIComponent(serviceRef)}/webhooks`,
+      { name },
+    );
+  }
+  renameWebhook(serviceRef: string, id: string, name: string) {
+    return this.request<WebhookToken>(
+      'PATCH',
+      `/services/${encodeURIComponent(
+        serviceRef,
+      )}/webhooks/${encodeURIComponent(id)}`,
+      { name },
+    );
+  }
+  rotateWebhook(serviceRef: string, id: string) {
+    return this.request<CreatedWebhookToken>(
+      'POST',
+      `/services/${encodeURIComponent(
+        serviceRef,
+      )}/webhooks/${encodeURIComponent(id)}/rotate`,
+    );
+  }
+  async deleteWebhook(serviceRef: string, id: string) {
+    await this.request<void>(
+      'DELETE',
+      `/services/${encodeURIComponent(
+        serviceRef,
+      )}/webhooks/${encodeURIComponent(id)}`,
+    );
+  }
+  getMyPreferences() {
+    return this.request<NotificationPreferences>(
+      'GET',
+      '/me/notification-preferences',
+    );
+  }
+  saveMyPreferences(prefs: NotificationPreferences) {
+    return this.request<NotificationPreferences>(
+      'PUT',
+      '/me/notification-preferences',
+      prefs,
+    );
+  }
+  getBaseUrl() {
+    return this.deps.discoveryApi.getBaseUrl('oncall');
   }
   async getRule(serviceRef: string) {
     try {

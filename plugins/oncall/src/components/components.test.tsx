@@ -14,18 +14,15 @@
  * limitations under the License.
  */
 
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen } from '@testing-library/react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import {
-  DingtalkClient,
-  dingtalkApiRef,
-} from '@dingtalk-oncall/backstage-plugin-dingtalk';
+import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
 import { OncallClient, oncallApiRef } from '../api/OncallApi';
 import { IncidentList } from './IncidentList';
 import { IncidentDetail } from './IncidentDetail';
-import { RuleEditor } from './RuleEditor';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -38,10 +35,10 @@ const discoveryApi = {
 const fetchApi = { fetch: (...a: Parameters<typeof fetch>) => fetch(...a) };
 const apis = [
   [oncallApiRef, new OncallClient({ discoveryApi, fetchApi })],
-  [dingtalkApiRef, new DingtalkClient({ discoveryApi, fetchApi })],
+  [discoveryApiRef, discoveryApi],
+  [fetchApiRef, fetchApi],
 ] as const;
 const ONCALL = 'http://localhost:7007/api/oncall';
-const DINGTALK = 'http://localhost:7007/api/dingtalk';
 
 const incident = (over: object = {}) => ({
   id: 'inc-1',
@@ -83,6 +80,7 @@ describe('IncidentList', () => {
       <TestApiProvider apis={apis as any}>
         <IncidentList />
       </TestApiProvider>,
+      { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
     );
     expect(
       await screen.findByText('Checkout error rate above 5%'),
@@ -113,7 +111,36 @@ describe('IncidentDetail', () => {
           }),
         ),
       ),
-      http.post(`${ONCALL}/dingtalk/incidents/inc-1/war-room`, () =>
+      http.get(`${ONCALL}/channels`, () =>
+        HttpResponse.json({
+          items: [
+            {
+              id: 'dingtalk',
+              title: 'DingTalk',
+              capabilities: { warRooms: true },
+            },
+          ],
+        }),
+      ),
+      http.get(`${ONCALL}/incidents/inc-1/escalation`, () =>
+        HttpResponse.json(
+          { error: { name: 'NotFoundError', message: 'none' } },
+          { status: 404 },
+        ),
+      ),
+      http.get(`${ONCALL}/incidents/inc-1/deliveries`, () =>
+        HttpResponse.json({
+          items: [
+            {
+              channel: 'dingtalk',
+              channelTitle: 'DingTalk',
+              title: 'Operation records (Demo)',
+              url: '/dingtalk?integration=demo&tab=records&reference=inc-1',
+            },
+          ],
+        }),
+      ),
+      http.post(`${ONCALL}/incidents/inc-1/war-room`, () =>
         HttpResponse.json(
           {
             error: {
@@ -130,104 +157,20 @@ describe('IncidentDetail', () => {
       <TestApiProvider apis={apis as any}>
         <IncidentDetail id="inc-1" />
       </TestApiProvider>,
+      { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
     );
     expect(
       await screen.findByText('dingtalk → SRE On-call: sent'),
     ).toBeInTheDocument();
+    expect(
+      await screen.findByRole('link', { name: 'Operation records (Demo)' }),
+    ).toHaveAttribute(
+      'href',
+      '/dingtalk?integration=demo&tab=records&reference=inc-1',
+    );
     fireEvent.click(screen.getByRole('button', { name: 'Create war room' }));
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'set the group Template ID and the group Bot ID',
-    );
-  });
-});
-
-describe('RuleEditor', () => {
-  it('saves steps with people and a DingTalk group picked in the picker', async () => {
-    let saved: any;
-    server.use(
-      http.get(`${ONCALL}/services/:ref/rule`, () =>
-        HttpResponse.json(
-          { error: { name: 'NotFoundError', message: 'No escalation rule' } },
-          { status: 404 },
-        ),
-      ),
-      http.put(`${ONCALL}/services/:ref/rule`, async ({ request }) => {
-        saved = await request.json();
-        return HttpResponse.json({ ...saved, id: 'r1' });
-      }),
-      http.get(`${DINGTALK}/integrations`, () =>
-        HttpResponse.json([{ id: 'demo', name: 'Demo' }]),
-      ),
-      http.get(`${DINGTALK}/integrations/demo/groups`, () =>
-        HttpResponse.json({
-          items: [
-            {
-              integrationId: 'demo',
-              openConversationId: 'cid-sre',
-              title: 'SRE On-call',
-              installed: true,
-              updatedAt: '',
-            },
-          ],
-          total: 1,
-        }),
-      ),
-    );
-    await renderInTestApp(
-      <TestApiProvider apis={apis as any}>
-        <RuleEditor serviceRef="component:default/checkout-api" />
-      </TestApiProvider>,
-    );
-    fireEvent.click(await screen.findByText('SRE On-call'));
-    fireEvent.click(screen.getByRole('button', { name: 'Add step' }));
-    fireEvent.change(screen.getByLabelText('People for step 2'), {
-      target: { value: 'alice' },
-    });
-    fireEvent.click(screen.getByRole('button', { name: 'Save rule' }));
-    expect(
-      await screen.findByText('Escalation rule saved'),
-    ).toBeInTheDocument();
-    expect(saved.steps).toEqual([
-      {
-        delayMinutes: 0,
-        targets: [
-          {
-            type: 'channel',
-            channel: 'dingtalk',
-            id: 'cid-sre',
-            title: 'SRE On-call',
-            integrationId: 'demo',
-          },
-        ],
-      },
-      {
-        delayMinutes: 5,
-        targets: [{ type: 'user', ref: 'user:default/alice' }],
-      },
-    ]);
-  });
-
-  it('says what is wrong before saving', async () => {
-    server.use(
-      http.get(`${ONCALL}/services/:ref/rule`, () =>
-        HttpResponse.json(
-          { error: { name: 'NotFoundError', message: 'none' } },
-          { status: 404 },
-        ),
-      ),
-      http.get(`${DINGTALK}/integrations`, () => HttpResponse.json([])),
-    );
-    await renderInTestApp(
-      <TestApiProvider apis={apis as any}>
-        <RuleEditor serviceRef="component:default/checkout-api" />
-      </TestApiProvider>,
-    );
-    fireEvent.change(screen.getByLabelText('Delay (minutes) for step 1'), {
-      target: { value: '-3' },
-    });
-    fireEvent.click(screen.getByRole('button', { name: 'Save rule' }));
-    await waitFor(() =>
-      expect(screen.getByRole('status')).toHaveTextContent('steps.0'),
     );
   });
 });

@@ -16,7 +16,26 @@
 
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import WebSocket from 'ws';
-import { z } from 'zod';
+import {
+  CARD_CALLBACK_TOPIC,
+  closeSocket,
+  encodeAnswer,
+  failureAnswer,
+  FrameAnswer,
+  frameSchema,
+  pongFor,
+  ROBOT_MESSAGE_TOPIC,
+  send,
+  StreamFrame,
+  StreamFrameHandler,
+} from './streamFrames';
+
+export {
+  CARD_CALLBACK_TOPIC,
+  ROBOT_MESSAGE_TOPIC,
+  type StreamFrame,
+  type StreamFrameHandler,
+} from './streamFrames';
 
 /*
  * Why our own client and not the official `dingtalk-stream` SDK (v2):
@@ -34,31 +53,6 @@ import { z } from 'zod';
  * The protocol itself is small (ticket, WebSocket, JSON frames, ACK by
  * messageId), so a client on `ws` (what the SDK uses too) is the smaller risk.
  */
-
-/** A frame from DingTalk's stream gateway. */
-export interface StreamFrame {
-  specVersion?: string;
-  type: 'SYSTEM' | 'EVENT' | 'CALLBACK';
-  headers: Record<string, string>;
-  data: string;
-}
-
-const frameSchema = z.object({
-  specVersion: z.string().optional(),
-  type: z.enum(['SYSTEM', 'EVENT', 'CALLBACK']),
-  headers: z
-    .record(z.coerce.string())
-    .refine(
-      h => typeof h.messageId === 'string' && h.messageId.length > 0,
-      'headers.messageId is required',
-    ),
-  data: z.string().default(''),
-});
-
-/** Processes a frame; what it resolves to is sent back as the ACK's data. A rejection leaves the frame un-ACKed. */
-export type StreamFrameHandler = (frame: StreamFrame) => Promise<unknown>;
-
-export const CARD_CALLBACK_TOPIC = '/v1.0/card/instances/callback';
 
 export interface DingtalkStreamClientOptions {
   apiBaseUrl: string;
@@ -82,8 +76,8 @@ const sleep = (ms: number) =>
  * One Stream-mode connection of one DingTalk app, kept open until stop():
  * gets a ticket, connects, answers SYSTEM pings, follows SYSTEM disconnect
  * to a new connection, reconnects after any drop with exponential backoff
- * and jitter, and ACKs each EVENT/CALLBACK frame only after its handler has
- * finished.
+ * and jitter, and answers each EVENT/CALLBACK frame only after its handler
+ * has finished (see encodeAnswer for what a failure is answered with).
  */
 export class DingtalkStreamClient {
   private socket?: WebSocket;
@@ -94,9 +88,9 @@ export class DingtalkStreamClient {
   /** Frames being processed, per socket (their ACK goes back on that socket). */
   private readonly inFlight = new Map<WebSocket, Set<Promise<unknown>>>();
   /** The processing of a frame, by messageId: a re-delivery waits for it and reuses its answer. */
-  private readonly processing = new Map<string, Promise<unknown>>();
+  private readonly processing = new Map<string, Promise<FrameAnswer>>();
   /** Recent answers, so that a frame re-delivered after a drop is ACKed again without running twice. */
-  private readonly answered = new Map<string, unknown>();
+  private readonly answered = new Map<string, FrameAnswer>();
   private readonly draining = new WeakSet<WebSocket>();
 
   constructor(private readonly opts: DingtalkStreamClientOptions) {}
@@ -247,6 +241,7 @@ export class DingtalkStreamClient {
           subscriptions: [
             { type: 'EVENT', topic: '*' },
             { type: 'CALLBACK', topic: CARD_CALLBACK_TOPIC },
+            { type: 'CALLBACK', topic: ROBOT_MESSAGE_TOPIC },
           ],
           ua: 'backstage-plugin-dingtalk',
         }),
@@ -289,12 +284,7 @@ export class DingtalkStreamClient {
   private onSystem(ws: WebSocket, frame: StreamFrame) {
     switch (frame.headers.topic) {
       case 'ping':
-        send(ws, {
-          code: 200,
-          headers: frame.headers,
-          message: 'OK',
-          data: frame.data,
-        });
+        send(ws, pongFor(frame));
         return;
       case 'disconnect':
         // The gateway is about to close this connection (e.g. a deploy) and
@@ -318,40 +308,44 @@ export class DingtalkStreamClient {
 
   private onDelivery(ws: WebSocket, frame: StreamFrame) {
     const id = frame.headers.messageId;
-    const ack = (data: unknown) =>
-      send(ws, {
-        code: 200,
-        headers: { contentType: 'application/json', messageId: id },
-        message: 'OK',
-        data: JSON.stringify(data ?? {}),
-      });
-    if (this.answered.has(id)) {
-      ack(this.answered.get(id));
+    const answer = (a: FrameAnswer) => send(ws, encodeAnswer(frame, a));
+    const known = this.answered.get(id);
+    if (known) {
+      answer(known);
       return;
     }
     // Re-delivered while the first delivery is still being processed (the
     // connection dropped meanwhile): wait for that one rather than run twice.
-    const run = this.processing.get(id) ?? this.opts.onFrame(frame);
+    const run =
+      this.processing.get(id) ??
+      this.opts
+        .onFrame(frame)
+        .then((data): FrameAnswer => ({ kind: 'done', data }), failureAnswer);
     this.processing.set(id, run);
     const held = this.inFlight.get(ws) ?? new Set();
     this.inFlight.set(ws, held);
-    const tracked = run.then(
-      data => {
-        this.remember(id, data);
-        if (ws.readyState === WebSocket.OPEN) ack(data);
-        // else: the ACK is lost with the connection; the gateway re-delivers and the answer is reused
-      },
-      e => {
-        // not ACKed: the gateway delivers it again
+    const tracked = run.then(a => {
+      const what = `DingTalk stream ${frame.type} ${
+        frame.headers.eventType ?? frame.headers.topic ?? ''
+      } for ${this.opts.clientId}`;
+      if (a.kind === 'refused')
+        // would fail the same way again: answered, never pushed again
+        this.opts.logger.warn(`${what} refused: ${a.message}`);
+      if (a.kind === 'failed')
+        // Not processed (the database is down, a dependency failed): an
+        // event is answered LATER (the SDK's EventAck.LATER), so that the
+        // gateway pushes it again soon instead of waiting out its ACK
+        // timeout; a callback gets an error response (someone is waiting
+        // for it). Nothing is remembered, so a re-push runs again.
         this.opts.logger.warn(
-          `DingTalk stream ${frame.type} ${
-            frame.headers.eventType ?? frame.headers.topic ?? ''
-          } for ${this.opts.clientId} failed and was not acknowledged: ${
-            (e as Error).message
-          }`,
+          `${what} failed; answered ${
+            frame.type === 'EVENT' ? 'LATER' : 'with an error'
+          }: ${a.reason}`,
         );
-      },
-    );
+      else this.remember(id, a);
+      // a closed connection loses the answer; the gateway re-delivers and the answer is reused
+      answer(a);
+    });
     held.add(tracked);
     void tracked.finally(() => {
       if (this.processing.get(id) === run) this.processing.delete(id);
@@ -362,29 +356,9 @@ export class DingtalkStreamClient {
     });
   }
 
-  private remember(id: string, data: unknown) {
-    this.answered.set(id, data);
+  private remember(id: string, a: FrameAnswer) {
+    this.answered.set(id, a);
     if (this.answered.size > 1000)
       this.answered.delete(this.answered.keys().next().value as string);
   }
-}
-
-function send(ws: WebSocket, message: object) {
-  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
-}
-
-async function closeSocket(ws: WebSocket): Promise<void> {
-  if (ws.readyState === WebSocket.CLOSED) return;
-  await new Promise<void>(resolve => {
-    const timer = setTimeout(() => {
-      ws.terminate();
-      resolve();
-    }, 2000);
-    timer.unref?.();
-    ws.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    if (ws.readyState !== WebSocket.CLOSING) ws.close();
-  });
 }

@@ -15,14 +15,15 @@
  */
 
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
 import type { StreamLeaseStore } from '../../database/StreamLeaseStore';
 import type { StoredIntegration } from '../../database/IntegrationsStore';
 import { handleCardAction, parseCardCallback } from '../callbackRouter';
 import type { EventProcessor } from '../EventProcessor';
 import type { IntegrationRegistry } from '../IntegrationRegistry';
+import type { RobotMessages } from '../robot/RobotMessages';
 import {
   CARD_CALLBACK_TOPIC,
+  ROBOT_MESSAGE_TOPIC,
   DingtalkStreamClient,
   DingtalkStreamClientOptions,
   StreamFrame,
@@ -34,7 +35,10 @@ import {
  * de-duplication key), card clicks to handleCardAction.
  */
 export function createStreamFrameRouter(
-  deps: Parameters<typeof handleCardAction>[0] & { events: EventProcessor },
+  deps: Parameters<typeof handleCardAction>[0] & {
+    events: EventProcessor;
+    robot?: RobotMessages;
+  },
 ) {
   return async (
     integrationId: string,
@@ -62,15 +66,22 @@ export function createStreamFrameRouter(
         // the SDK's socketCallBackResponse shape: the answer under "response"
         return { response: await handleCardAction(deps, integration.id, body) };
       }
-    } catch (e) {
-      // A frame that can never be processed is ACKed (and logged), or the
-      // gateway would re-deliver it forever; anything else stays un-ACKed.
-      if (e instanceof SyntaxError || e instanceof InputError) {
-        deps.logger.warn(
-          `Refused a DingTalk stream ${frame.type} frame for ${integration.id}: ${e.message}`,
-        );
-        return { status: 'SUCCESS', message: 'refused' };
+      if (
+        frame.type === 'CALLBACK' &&
+        frame.headers.topic === ROBOT_MESSAGE_TOPIC &&
+        deps.robot
+      ) {
+        // authenticated by the connection, as card clicks are
+        await deps.robot.receive(integration, JSON.parse(frame.data));
+        return { response: {} };
       }
+    } catch (e) {
+      // The client answers: a 4xx-class error (bad input, an unknown card,
+      // not allowed) as refused, never pushed again; anything else as not
+      // processed (LATER for an event, an error response for a callback).
+      deps.logger.debug?.(
+        `DingTalk stream ${frame.type} frame for ${integration.id} not processed: ${e}`,
+      );
       throw e;
     }
     deps.logger.info(

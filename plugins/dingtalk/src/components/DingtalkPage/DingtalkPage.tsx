@@ -29,7 +29,7 @@ import {
 } from '@material-ui/core';
 import { Content, Header, Page, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import { Route, Routes } from 'react-router-dom';
+import { Route, Routes, useSearchParams } from 'react-router-dom';
 import type { DingtalkIntegration } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { dingtalkApiRef } from '../../api/DingtalkApi';
 import { IntegrationForm } from '../IntegrationForm';
@@ -41,11 +41,21 @@ import { LinkAccountPage } from '../LinkAccountPage';
 
 const TABS = ['Setup', 'Group chats', 'Records', 'Usage', 'Linked users'];
 
+/**
+ * Links into the page (e.g. an incident's operation records from the
+ * on-call plugin): `?integration=<id>&tab=records&reference=<incident id>`.
+ */
+const TAB_PARAMS: Record<string, number> = { records: 2, usage: 3 };
+
 function Integrations() {
   const api = useApi(dingtalkApiRef);
+  const [params] = useSearchParams();
   const [integrations, setIntegrations] = useState<DingtalkIntegration[]>();
-  const [selected, setSelected] = useState<string | 'new'>();
-  const [tab, setTab] = useState(0);
+  const [selected, setSelected] = useState<string | 'new' | undefined>(
+    params.get('integration') ?? undefined,
+  );
+  const [tab, setTab] = useState(TAB_PARAMS[params.get('tab') ?? ''] ?? 0);
+  const reference = params.get('reference') ?? undefined;
   const [error, setError] = useState<string>();
   const [picked, setPicked] = useState<PickedGroupChat[]>([]);
   /** The integration just created on this page, whose form opens saying so. */
@@ -55,7 +65,12 @@ function Integrations() {
       api.listIntegrations().then(
         list => {
           setIntegrations(list);
-          setSelected(s => s ?? list[0]?.id ?? 'new');
+          // An integration named in the link that is not there: the first.
+          setSelected(s =>
+            s === 'new' || list.some(i => i.id === s)
+              ? s
+              : list[0]?.id ?? 'new',
+          );
         },
         e => setError(e.message),
       ),
@@ -158,7 +173,13 @@ function Integrations() {
                       label="Group chats with the Cool App installed"
                     />
                   )}
-                  {tab === 2 && <RecordsView integrationId={current.id} />}
+                  {tab === 2 && (
+                    <RecordsView
+                      key={current.id}
+                      integrationId={current.id}
+                      reference={reference}
+                    />
+                  )}
                   {tab === 3 && <UsageView integrationId={current.id} />}
                   {tab === 4 && <LinkedUsers integrationId={current.id} />}
                 </div>

@@ -69,7 +69,7 @@ export function DingtalkGroupChatPicker(props: DingtalkGroupChatPickerProps) {
   const [integrationId, setIntegrationId] = useState(props.integrationId ?? '');
   const [q, setQ] = useState('');
   const [items, setItems] = useState<DingtalkGroupChat[]>([]);
-  const [total, setTotal] = useState<number>();
+  const [total, setTotal] = useState<string>();
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string>();
   const [reload, setReload] = useState(0);
@@ -96,7 +96,7 @@ export function DingtalkGroupChatPicker(props: DingtalkGroupChatPickerProps) {
         .then(page => {
           if (cancelled) return;
           setItems(page.items);
-          setTotal(page.total);
+          setTotal(totalCaption(page));
           setError(undefined);
         })
         .catch(e => !cancelled && setError(e.message))
@@ -269,9 +269,20 @@ export function DingtalkGroupChatPicker(props: DingtalkGroupChatPickerProps) {
           })}
         </List>
       </div>
-      {total !== undefined && total > items.length && (
+      {total !== undefined && total !== String(items.length) && (
         <Typography variant="caption">{`Showing ${items.length} of ${total}: type to narrow down`}</Typography>
       )}
     </div>
   );
+}
+
+/** The count the search answered: exact, or a floor past the count cap. */
+function totalCaption(page: {
+  total?: number;
+  totalAtLeast?: number;
+}): string | undefined {
+  if (page.total !== undefined) return String(page.total);
+  if (page.totalAtLeast !== undefined)
+    return `more than ${page.totalAtLeast.toLocaleString()}`;
+  return undefined;
 }

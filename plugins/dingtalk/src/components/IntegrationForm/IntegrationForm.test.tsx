@@ -87,6 +87,8 @@ describe('IntegrationForm', () => {
               coolAppWebUrl: 'https://bs/c',
               homepageUrl: 'https://bs/h',
               pcHomepageUrl: 'https://bs/p',
+              robotMessageUrl:
+                'https://bs/api/dingtalk/integrations/acme/robot-messages',
             },
             createdAt: '',
             updatedAt: '',
@@ -126,6 +128,12 @@ describe('IntegrationForm', () => {
     expect(
       screen.getByDisplayValue(
         'https://bs/api/dingtalk/integrations/acme/events',
+      ),
+    ).toBeInTheDocument();
+    // the robot's message receiving URL is shown with the other URLs
+    expect(
+      screen.getByDisplayValue(
+        'https://bs/api/dingtalk/integrations/acme/robot-messages',
       ),
     ).toBeInTheDocument();
     expect(

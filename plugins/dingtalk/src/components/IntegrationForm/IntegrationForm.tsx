@@ -33,6 +33,7 @@ import {
   integrationUpdateSchema,
 } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { dingtalkApiRef } from '../../api/DingtalkApi';
+import { LimitsFields, limitsBody, limitsValues } from './LimitsFields';
 
 type Values = Record<string, string>;
 
@@ -125,12 +126,17 @@ const URL_HINTS: Array<{
     label: 'PC Homepage URL',
     hint: 'Application Capability → Web Application → PC Homepage URL',
   },
+  {
+    key: 'robotMessageUrl',
+    label: 'Robot Message Receiving URL',
+    hint: "Robot → Message receiving mode HTTP → message receiving URL, for the app's robot and for the war-room template's group bot (both signed with the Client Secret); not needed in Stream mode",
+  },
 ];
 
 function toBody(values: Values, editing: boolean) {
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) {
-    if (k.startsWith('warRoom.')) continue;
+    if (k.startsWith('warRoom.') || k.startsWith('limits.')) continue;
     // write-only secrets: left empty while editing means "keep"
     if (editing && (SECRETS as readonly string[]).includes(k) && !v) continue;
     if (v !== '') body[k] = v.trim();
@@ -143,6 +149,7 @@ function toBody(values: Values, editing: boolean) {
       ? { botId: values['warRoom.botId'].trim() }
       : {}),
   };
+  body.limits = limitsBody(values);
   return body;
 }
 
@@ -168,6 +175,7 @@ export function IntegrationForm(props: {
     'warRoom.botId': existing?.warRoom.botId ?? '',
     edition: existing?.edition ?? 'standard',
     transport: existing?.transport ?? 'http',
+    ...limitsValues(existing),
   }));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [status, setStatus] = useState<
@@ -323,6 +331,13 @@ export function IntegrationForm(props: {
           <MenuItem value="stream">Stream mode</MenuItem>
         </TextField>
       </Grid>
+      <LimitsFields
+        values={values}
+        errors={errors}
+        edition={values.edition}
+        readOnly={readOnly}
+        onChange={change}
+      />
       <Grid item xs={12}>
         {!readOnly && (
           <Button

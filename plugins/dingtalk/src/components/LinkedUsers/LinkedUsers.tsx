@@ -27,8 +27,20 @@ import {
   Typography,
 } from '@material-ui/core';
 import { useApi } from '@backstage/core-plugin-api';
-import type { DingtalkAccountLink } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
+import type {
+  DingtalkAccountLink,
+  DingtalkLinkSource,
+} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { dingtalkApiRef, LinkedUserRow } from '../../api/DingtalkApi';
+
+/** How each kind of link reads in the table. */
+const LINK_SOURCES: Record<DingtalkLinkSource, string> = {
+  sync: 'Organisation sync',
+  'sign-in': 'DingTalk sign-in',
+  h5: 'H5 page',
+  mobile: 'Mobile match',
+  admin: 'Admin',
+};
 
 /** All / linked / unlinked Backstage users of an integration, with unlink and one-click link by mobile. @public */
 export function LinkedUsers(props: { integrationId: string }) {
@@ -100,6 +112,7 @@ export function LinkedUsers(props: { integrationId: string }) {
           <TableRow>
             <TableCell>User</TableCell>
             <TableCell>DingTalk user</TableCell>
+            <TableCell>Linked by</TableCell>
             <TableCell />
           </TableRow>
         </TableHead>
@@ -111,9 +124,19 @@ export function LinkedUsers(props: { integrationId: string }) {
                   ? `${r.displayName} (${r.userEntityRef})`
                   : r.userEntityRef}
               </TableCell>
-              <TableCell>{r.dingtalkUserId ?? 'not linked'}</TableCell>
               <TableCell>
-                {r.dingtalkUserId && (
+                {r.dingtalkUserId ?? 'not linked'}
+                {r.conflictsWith?.length ? (
+                  // Not used for messages or clicks until only one claims it.
+                  <Typography variant="body2" color="error">
+                    {`Conflict: also claimed by ${r.conflictsWith.join(', ')}`}
+                  </Typography>
+                ) : null}
+              </TableCell>
+              <TableCell>{r.source ? LINK_SOURCES[r.source] : ''}</TableCell>
+              <TableCell>
+                {/* A sync link is the catalog's: it goes when the person leaves DingTalk. */}
+                {r.dingtalkUserId && r.source !== 'sync' && (
                   <Button
                     size="small"
                     onClick={() =>
@@ -160,17 +183,19 @@ export function AccountLinkCard() {
         <Typography key={l.integrationId} variant="body2">
           {`${l.integrationId}: linked to DingTalk user ${
             l.name ?? l.dingtalkUserId
-          } `}
-          <Button
-            size="small"
-            onClick={() =>
-              api
-                .unlink(l.integrationId, l.userEntityRef)
-                .then(load, e => setError(e.message))
-            }
-          >
-            Unlink
-          </Button>
+          }${l.source ? ` (${LINK_SOURCES[l.source]})` : ''} `}
+          {l.source !== 'sync' && (
+            <Button
+              size="small"
+              onClick={() =>
+                api
+                  .unlink(l.integrationId, l.userEntityRef)
+                  .then(load, e => setError(e.message))
+              }
+            >
+              Unlink
+            </Button>
+          )}
         </Typography>
       ))}
     </div>

@@ -40,12 +40,19 @@ const OUTCOMES = [
   'aggregated',
 ];
 
-/** Operation records of one integration: who was sent what, and the outcome. @public */
-export function RecordsView(props: { integrationId: string }) {
+/**
+ * Operation records of one integration: who was sent what, and the outcome.
+ * `reference` starts the incident filter (e.g. from an incident's link).
+ * @public
+ */
+export function RecordsView(props: {
+  integrationId: string;
+  reference?: string;
+}) {
   const api = useApi(dingtalkApiRef);
   const [outcome, setOutcome] = useState('');
   const [user, setUser] = useState('');
-  const [reference, setReference] = useState('');
+  const [reference, setReference] = useState(props.reference ?? '');
   const [rows, setRows] = useState<DeliveryRecord[]>([]);
   const [error, setError] = useState<string>();
   useEffect(() => {

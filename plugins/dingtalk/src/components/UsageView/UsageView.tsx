@@ -19,6 +19,7 @@ import { LinearProgress, Typography } from '@material-ui/core';
 import { useApi } from '@backstage/core-plugin-api';
 import type { DingtalkUsage } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { dingtalkApiRef } from '../../api/DingtalkApi';
+import { ApiChart, QuotaChart } from './UsageCharts';
 
 /** Calls this month against the quota, the QPS limit, the forecast, and a daily chart. @public */
 export function UsageView(props: { integrationId: string }) {
@@ -30,7 +31,6 @@ export function UsageView(props: { integrationId: string }) {
   }, [api, props.integrationId]);
   if (error) return <Typography color="error">{error}</Typography>;
   if (!usage) return <LinearProgress />;
-  const max = Math.max(1, ...usage.daily.map(d => d.calls));
   const forecastShare = Math.min(100, (usage.forecast / usage.quota) * 100);
   return (
     <div data-testid="usage-view">
@@ -55,39 +55,9 @@ export function UsageView(props: { integrationId: string }) {
           then stops delivering messages until the 1st.
         </Typography>
       )}
-      <svg
-        role="img"
-        aria-label="Calls per day"
-        width="100%"
-        height="120"
-        viewBox={`0 0 ${Math.max(31, usage.daily.length) * 12} 120`}
-        preserveAspectRatio="none"
-      >
-        {usage.daily.map((d, i) => {
-          const h = (d.calls / max) * 100;
-          return (
-            <g key={d.date}>
-              <rect
-                x={i * 12 + 1}
-                y={110 - h}
-                width={10}
-                height={h}
-                fill="#1677ff"
-              >
-                <title>{`${d.date}: ${d.calls} calls`}</title>
-              </rect>
-            </g>
-          );
-        })}
-      </svg>
+      <QuotaChart usage={usage} />
       <Typography variant="subtitle2">By API</Typography>
-      <ul>
-        {Object.entries(usage.byApi).map(([apiName, n]) => (
-          <li key={apiName}>
-            <Typography variant="body2">{`${apiName}: ${n}`}</Typography>
-          </li>
-        ))}
-      </ul>
+      <ApiChart usage={usage} />
     </div>
   );
 }

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   Button,
   Card,
@@ -29,6 +29,10 @@ import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import type { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { oncallApiRef } from '../../api/OncallApi';
+import { useIncidentChanges } from '../live';
+import { IncidentProgress, IncidentWarRoom } from '../IncidentExtras';
+import { IncidentDeliveries } from '../IncidentDeliveries';
+import { ExportReportButton } from '../IncidentReport/ExportReportButton';
 
 /** One incident: its state, actions and timeline (every notification and its outcome). @public */
 export function IncidentDetail(props: { id: string }) {
@@ -36,16 +40,24 @@ export function IncidentDetail(props: { id: string }) {
   const [incident, setIncident] = useState<Incident>();
   const [error, setError] = useState<string>();
   const [note, setNote] = useState('');
-  const [message, setMessage] = useState<string>();
-  const load = useCallback(
-    () => api.getIncident(props.id).then(setIncident, e => setError(e.message)),
-    [api, props.id],
-  );
+  // Only the latest request's answer is shown (signals refetch in bursts).
+  const latest = useRef(0);
+  const load = useCallback(() => {
+    const request = ++latest.current;
+    return api.getIncident(props.id).then(
+      i => {
+        if (request === latest.current) setIncident(i);
+      },
+      e => {
+        if (request === latest.current) setError(e.message);
+      },
+    );
+  }, [api, props.id]);
   useEffect(() => {
     load();
-    const t = setInterval(load, 5000);
-    return () => clearInterval(t);
   }, [load]);
+  // Live: refetched within a second of any change to this incident.
+  useIncidentChanges(load, s => s.incidentId === props.id);
   const run = (fn: () => Promise<unknown>) =>
     fn().then(
       () => {
@@ -95,28 +107,16 @@ export function IncidentDetail(props: { id: string }) {
               Resolve
             </Button>
           )}
-          {incident.status !== 'resolved' && (
-            <Button
-              variant="outlined"
-              onClick={() =>
-                run(async () => {
-                  const room = await api.createWarRoom(incident.id);
-                  setMessage(
-                    room.url ? `War room: ${room.url}` : 'War room created',
-                  );
-                })
-              }
-            >
-              Create war room
-            </Button>
-          )}
+          <ExportReportButton incidentId={incident.id} onError={setError} />
         </div>
         {error && (
           <Typography color="error" role="alert">
             {error}
           </Typography>
         )}
-        {message && <Typography role="status">{message}</Typography>}
+        <IncidentProgress incident={incident} />
+        <IncidentWarRoom incident={incident} onChanged={load} />
+        <IncidentDeliveries incident={incident} />
         <div style={{ display: 'flex', gap: 8 }}>
           <TextField
             id="incident-comment"

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   Button,
   Chip,
@@ -31,6 +31,7 @@ import { Link } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import type { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { oncallApiRef } from '../../api/OncallApi';
+import { useIncidentChanges } from '../live';
 
 const COLORS: Record<string, string> = {
   critical: '#f5222d',
@@ -50,34 +51,46 @@ export function IncidentList(props: {
   const [items, setItems] = useState<Incident[]>([]);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string>();
-  const load = useCallback(
-    () =>
-      api
-        .listIncidents({
-          status: status || undefined,
-          severity: severity || undefined,
-          serviceRef: service || undefined,
-          limit: 200,
-        })
-        .then(
-          list => {
-            setItems(list.items);
-            setTotal(list.totalCount);
-            setError(undefined);
-          },
-          e => setError(e.message),
-        ),
-    [api, status, severity, service],
-  );
+  // Signals can trigger refetches close together; only the latest request's
+  // answer is shown, so a slow older answer cannot undo a newer one.
+  const latest = useRef(0);
+  const load = useCallback(() => {
+    const request = ++latest.current;
+    return api
+      .listIncidents({
+        status: status || undefined,
+        severity: severity || undefined,
+        serviceRef: service || undefined,
+        limit: 200,
+      })
+      .then(
+        list => {
+          if (request !== latest.current) return;
+          setItems(list.items);
+          setTotal(list.totalCount);
+          setError(undefined);
+        },
+        e => {
+          if (request === latest.current) setError(e.message);
+        },
+      );
+  }, [api, status, severity, service]);
   useEffect(() => {
     const t = setTimeout(load, 150);
     return () => clearTimeout(t);
   }, [load]);
+  // Live: any change to an incident (a DingTalk click, the API, another
+  // tab, another replica) refetches the list; the entity tab only cares
+  // about its own service.
+  const { live } = useIncidentChanges(
+    load,
+    props.serviceRef ? s => s.serviceRef === props.serviceRef : undefined,
+  );
   const act = (id: string, action: 'acknowledge' | 'resolve') =>
     api.act(id, action).then(load, e => setError(e.message));
   const base = props.basePath ?? '/oncall';
   return (
-    <div data-testid="incident-list">
+    <div data-testid="incident-list" data-live={live ? 'true' : 'false'}>
       <div style={{ display: 'flex', gap: 8, marginBottom: 8 }}>
         <TextField
           id="filter-status"

@@ -23,6 +23,10 @@ import { IncidentList } from '../IncidentList';
 import { IncidentDetail } from '../IncidentDetail';
 import { RuleEditor } from '../RuleEditor';
 import { ServiceChooser } from '../ServiceChooser';
+import { ServicesOverview } from '../ServicesOverview';
+import { ServiceWebhooks } from '../Webhooks';
+import { TriggerIncidentForm } from '../TriggerIncident';
+import { NotificationPreferencesCard } from '../NotificationPreferences';
 
 function Detail() {
   const { id } = useParams();
@@ -47,7 +51,23 @@ function Home() {
             setParams(ref ? { service: ref } : {}, { replace: true })
           }
         />
+        <ServicesOverview
+          selected={service}
+          onSelect={ref => setParams({ service: ref }, { replace: true })}
+        />
         {service && <RuleEditor key={service} serviceRef={service} />}
+      </Grid>
+      {service && (
+        <Grid item xs={12} key={service}>
+          <ServiceWebhooks serviceRef={service} />
+          <TriggerIncidentForm
+            serviceRef={service}
+            incidentLink={id => `incidents/${encodeURIComponent(id)}`}
+          />
+        </Grid>
+      )}
+      <Grid item xs={12}>
+        <NotificationPreferencesCard />
       </Grid>
     </Grid>
   );
@@ -84,6 +104,12 @@ export function EntityOncallContent() {
       </Grid>
       <Grid item xs={12}>
         <IncidentList serviceRef={ref} />
+      </Grid>
+      <Grid item xs={12}>
+        <ServiceWebhooks serviceRef={ref} />
+      </Grid>
+      <Grid item xs={12}>
+        <TriggerIncidentForm serviceRef={ref} />
       </Grid>
     </Grid>
   );

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import {
   Button,
   Card,
@@ -25,99 +25,76 @@ import {
 } from '@material-ui/core';
 import DeleteIcon from '@material-ui/icons/Delete';
 import { useApi } from '@backstage/core-plugin-api';
-import {
-  DingtalkGroupChatPicker,
-  PickedGroupChat,
-} from '@dingtalk-oncall/backstage-plugin-dingtalk';
-import {
-  escalationRuleUpsertSchema,
-  type EscalationStep,
-  type EscalationTarget,
-} from '@dingtalk-oncall/backstage-plugin-oncall-common';
+import { escalationRuleUpsertSchema } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import { oncallApiRef } from '../../api/OncallApi';
+import { EntityRefPicker } from '../CatalogPickers';
+import { fromSteps, newStep, StepDraft, toSteps } from './drafts';
+import { StepChannelTargets } from './StepChannelTargets';
+import { useChannelPickers } from './useChannelPickers';
 
-interface StepDraft {
-  delayMinutes: string;
-  people: string;
-  groups: PickedGroupChat[];
-}
+const PEOPLE_KINDS = ['User', 'Group'];
 
-function toSteps(drafts: StepDraft[]): EscalationStep[] {
-  return drafts.map(d => {
-    const targets: EscalationTarget[] = [];
-    for (const ref of d.people.split(/[\s,]+/).filter(Boolean)) {
-      const full = ref.includes(':') ? ref : `user:default/${ref}`;
-      targets.push({
-        type: full.startsWith('group:') ? 'group' : 'user',
-        ref: full,
-      } as EscalationTarget);
-    }
-    for (const g of d.groups) {
-      targets.push({
-        type: 'channel',
-        channel: 'dingtalk',
-        id: g.openConversationId,
-        title: g.title,
-        integrationId: g.integrationId,
-      });
-    }
-    return { delayMinutes: Number(d.delayMinutes), targets };
-  });
-}
-
-function fromSteps(steps: EscalationStep[]): StepDraft[] {
-  return steps.map(s => ({
-    delayMinutes: String(s.delayMinutes),
-    people: s.targets
-      .filter(
-        (t): t is Extract<EscalationTarget, { ref: string }> =>
-          t.type !== 'channel',
-      )
-      .map(t => t.ref)
-      .join(', '),
-    groups: s.targets
-      .filter(
-        (t): t is Extract<EscalationTarget, { type: 'channel' }> =>
-          t.type === 'channel' && t.channel === 'dingtalk',
-      )
-      .map(t => ({
-        integrationId: t.integrationId ?? '',
-        openConversationId: t.id,
-        title: t.title ?? t.id,
-      })),
-  }));
-}
-
-/** Edit a service's escalation rule: steps with a delay, people and DingTalk group chats, and repeats. @public */
+/**
+ * Edit a service's escalation rule: steps with a delay, people and teams
+ * from the catalog, and the targets of every installed channel (each
+ * channel's own picker, or the generic one), and repeats. Targets of every
+ * channel survive an edit, installed here or not.
+ * @public
+ */
 export function RuleEditor(props: { serviceRef: string }) {
   const api = useApi(oncallApiRef);
+  const pickers = useChannelPickers();
   const [name, setName] = useState('');
   const [repeat, setRepeat] = useState('0');
-  const [steps, setSteps] = useState<StepDraft[]>([
-    { delayMinutes: '0', people: '', groups: [] },
-  ]);
+  // Not edited here, but kept: a save must not drop what the API set.
+  const [repeatDelayMinutes, setRepeatDelayMinutes] = useState<number>();
+  const [steps, setSteps] = useState<StepDraft[]>(() => [newStep('0')]);
+  const [loaded, setLoaded] = useState(false);
+  const [unknown, setUnknown] = useState<Record<number, string[]>>({});
   const [status, setStatus] = useState<{ error: boolean; message: string }>();
 
   useEffect(() => {
     api.getRule(props.serviceRef).then(
       rule => {
-        if (!rule) return;
-        setName(rule.name);
-        setRepeat(String(rule.repeat ?? 0));
-        setSteps(fromSteps(rule.steps));
+        if (rule) {
+          setName(rule.name);
+          setRepeat(String(rule.repeat ?? 0));
+          setRepeatDelayMinutes(rule.repeatDelayMinutes);
+          setSteps(fromSteps(rule.steps));
+        }
+        setLoaded(true);
       },
       e => setStatus({ error: true, message: e.message }),
     );
   }, [api, props.serviceRef]);
 
-  const update = (i: number, patch: Partial<StepDraft>) =>
-    setSteps(s => s.map((d, j) => (i === j ? { ...d, ...patch } : d)));
+  const update = (key: number, patch: Partial<StepDraft>) =>
+    setSteps(s => s.map(d => (d.key === key ? { ...d, ...patch } : d)));
+  const reportUnknown = useCallback(
+    (key: number, refs: string[]) =>
+      setUnknown(prev =>
+        (prev[key] ?? []).join(',') === refs.join(',')
+          ? prev
+          : { ...prev, [key]: refs },
+      ),
+    [],
+  );
 
   const save = async () => {
+    const missing = steps.flatMap((s, i) =>
+      (unknown[s.key] ?? []).map(
+        ref => `step ${i + 1}: ${ref} is not in the catalog`,
+      ),
+    );
+    if (missing.length) {
+      setStatus({ error: true, message: missing.join('; ') });
+      return;
+    }
     const body = {
       name: name || props.serviceRef,
       steps: toSteps(steps),
       repeat: Number(repeat),
+      ...(repeatDelayMinutes !== undefined ? { repeatDelayMinutes } : {}),
     };
     const parsed = escalationRuleUpsertSchema.safeParse(body);
     if (!parsed.success) {
@@ -150,15 +127,27 @@ export function RuleEditor(props: { serviceRef: string }) {
           onChange={e => setName(e.target.value)}
           style={{ margin: '8px 0' }}
         />
+        {pickers.error && (
+          <Typography color="error" role="alert">
+            {`The channels could not be loaded (${pickers.error.message}); their targets are kept as they are.`}
+          </Typography>
+        )}
         {steps.map((step, i) => (
           <Card
-            key={i}
+            key={step.key}
             variant="outlined"
             style={{ margin: '8px 0' }}
             data-testid={`step-${i + 1}`}
           >
             <CardContent>
-              <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
+              <div
+                style={{
+                  display: 'flex',
+                  gap: 8,
+                  alignItems: 'center',
+                  flexWrap: 'wrap',
+                }}
+              >
                 <Typography variant="subtitle1">{`Step ${i + 1}`}</Typography>
                 <TextField
                   id={`step-${i + 1}-delay`}
@@ -167,40 +156,41 @@ export function RuleEditor(props: { serviceRef: string }) {
                   type="number"
                   label={`Delay (minutes) for step ${i + 1}`}
                   value={step.delayMinutes}
-                  onChange={e => update(i, { delayMinutes: e.target.value })}
+                  onChange={e =>
+                    update(step.key, { delayMinutes: e.target.value })
+                  }
                 />
-                <TextField
+                <EntityRefPicker
                   id={`step-${i + 1}-people`}
-                  size="small"
-                  variant="outlined"
                   label={`People for step ${i + 1}`}
-                  placeholder="user:default/alice, group:default/sre"
+                  kinds={PEOPLE_KINDS}
                   value={step.people}
-                  onChange={e => update(i, { people: e.target.value })}
-                  style={{ flex: 1 }}
+                  onChange={people => update(step.key, { people })}
+                  onUnknownChange={refs => reportUnknown(step.key, refs)}
                 />
                 {steps.length > 1 && (
                   <IconButton
                     aria-label={`Remove step ${i + 1}`}
-                    onClick={() => setSteps(s => s.filter((_, j) => j !== i))}
+                    onClick={() =>
+                      setSteps(s => s.filter(d => d.key !== step.key))
+                    }
                   >
                     <DeleteIcon />
                   </IconButton>
                 )}
               </div>
-              <DingtalkGroupChatPicker
-                label={`DingTalk group chats for step ${i + 1}`}
-                value={step.groups}
-                onChange={groups => update(i, { groups })}
+              <StepChannelTargets
+                stepNo={i + 1}
+                pickers={pickers.value}
+                value={step.channelTargets}
+                onChange={channelTargets =>
+                  update(step.key, { channelTargets })
+                }
               />
             </CardContent>
           </Card>
         ))}
-        <Button
-          onClick={() =>
-            setSteps(s => [...s, { delayMinutes: '5', people: '', groups: [] }])
-          }
-        >
+        <Button onClick={() => setSteps(s => [...s, newStep('5')])}>
           Add step
         </Button>
         <TextField
@@ -214,7 +204,12 @@ export function RuleEditor(props: { serviceRef: string }) {
           helperText="How many more rounds until someone acknowledges"
           style={{ margin: '0 8px' }}
         />
-        <Button variant="contained" color="primary" onClick={save}>
+        <Button
+          variant="contained"
+          color="primary"
+          onClick={save}
+          disabled={!loaded}
+        >
           Save rule
         </Button>
         {status && (

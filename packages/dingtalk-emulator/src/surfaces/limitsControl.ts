@@ -1,0 +1,29 @@
+/*
+ * Copyright 2026 The Backstage DingTalk On-call Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+// Control methods of the limits (src/limits.ts): DingTalk-wide per-API load
+// and the per-group robot rate, for tests.
+import type { EmulatorContext } from '../context';
+import type { EmulatorControl } from '../types';
+
+export function limitsSurface(
+  ctx: EmulatorContext,
+): Pick<EmulatorControl, 'setApiQps' | 'setRobotGroupRate'> {
+  return {
+    setApiQps: req => ctx.limits.setApiQps(req),
+    setRobotGroupRate: req => ctx.limits.setRobotGroupRate(req),
+  };
+}
