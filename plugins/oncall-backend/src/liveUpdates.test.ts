@@ -45,6 +45,13 @@ describe('live updates through Backstage signals', () => {
         ONCALL_INCIDENT_SIGNAL_CHANNEL,
         mockCredentials.user.token(),
       );
+      let releasePage!: () => void;
+      const pageReleased = new Promise<void>(r => (releasePage = r));
+      const notify = channel.notify.bind(channel);
+      channel.notify = async req => {
+        await pageReleased;
+        return notify(req);
+      };
       try {
         await request(server)
           .put(`/api/oncall/services/${SERVICE_PATH}/rule`)
@@ -88,7 +95,12 @@ describe('live updates through Backstage signals', () => {
         });
 
         // The escalation engine pages the group: a timeline-only change.
+        // Creating the incident kicks the engine in the background, so the
+        // page is held until the creation's signals have all arrived; what
+        // arrives after its release is the page's.
+        await browser.quiet(300);
         const before = browser.messages.length;
+        releasePage();
         await tick();
         await browser.waitFor(() => browser.messages.length > before);
 

@@ -89,6 +89,17 @@ export class SignalsSubscriber {
     }
   }
 
+  /** Waits until no message has arrived for `ms` (a burst has settled). */
+  async quiet(ms: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const last = this.messages[this.messages.length - 1]?.at ?? 0;
+      if (Date.now() - last >= ms) return;
+      if (Date.now() > deadline) throw new Error('Signals never settled');
+      await new Promise(r => setTimeout(r, 20));
+    }
+  }
+
   close() {
     this.#ws.close();
   }
