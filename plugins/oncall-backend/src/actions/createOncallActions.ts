@@ -25,7 +25,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { oncallIncidentUpdatePermission } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import type { Incident } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import type { IncidentService } from '../service/IncidentService';
-import { actorOf } from '../service/router';
+import { actorOf } from '../service/routes/helpers';
 
 /**
  * Incident actions for the actions registry (and MCP clients): the same

@@ -22,7 +22,6 @@ import {
 } from '@backstage/backend-plugin-api';
 import {
   AuthenticationError,
-  InputError,
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
@@ -32,7 +31,6 @@ import {
 } from '@backstage/plugin-permission-common';
 import {
   channelTargetsQuerySchema,
-  formatZodError,
   incidentCommentSchema,
   incidentCreateSchema,
   incidentListQuerySchema,
@@ -46,7 +44,6 @@ import {
 } from '@dingtalk-oncall/backstage-plugin-oncall-common';
 import express from 'express';
 import Router from 'express-promise-router';
-import { z } from 'zod';
 import { OncallStores } from '../database';
 import { Clock } from '../engine/EscalationEngine';
 import { parseAlertPayload } from './alerts';
@@ -56,7 +53,7 @@ import { normalizeRef } from './refs';
 import { rejectNulCharacters } from './nul';
 import { Redact, redactWebhookTokenInUrl } from './redaction';
 import { CatalogRefs } from './CatalogRefs';
-import { RouteContext } from './routes/helpers';
+import { actorOf, parse, RouteContext } from './routes/helpers';
 import { createIncidentExtrasRouter } from './routes/incidentExtras';
 import { createPreferencesRouter } from './routes/preferences';
 import { createRulesRouter } from './routes/rules';
@@ -77,32 +74,6 @@ export type RouterOptions = {
   /** Rules naming people or groups missing from the catalog are refused. */
   catalogRefs?: CatalogRefs;
 };
-
-function parse<T extends z.ZodTypeAny>(
-  schema: T,
-  value: unknown,
-  what: string,
-): z.infer<T> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw new InputError(formatZodError(result.error, `Invalid ${what}`));
-  }
-  return result.data;
-}
-
-/** The actor recorded for a caller: a user entity ref or `plugin:<id>`. */
-/** Who did it, as recorded on the incident: a user entity ref, or the calling service. */
-export function actorOf(credentials: BackstageCredentials): string {
-  const p = credentials.principal as {
-    type: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  if (p.type === 'user' && p.userEntityRef) {
-    return p.userEntityRef.toLocaleLowerCase('en-US');
-  }
-  return p.subject ? p.subject : 'unknown';
-}
 
 export async function createRouter(
   options: RouterOptions,
