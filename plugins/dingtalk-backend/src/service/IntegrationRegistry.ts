@@ -97,6 +97,15 @@ export async function readSettings(
 
 /** How long a callback may use a stored integration it read before. */
 export const CALLBACK_CACHE_MS = 5_000;
+/**
+ * How many `fresh` reads of one integration callbacks may make per second.
+ * Every push with a wrong signature asks for one (the secret may have just
+ * changed on another replica), so without a cap anyone could turn forged
+ * pushes into database queries one for one.
+ */
+export const FRESH_READS_PER_SECOND = 5;
+/** How long a callback remembers that an integration id does not exist (ids come from URLs anyone can send). */
+export const MISSING_CACHE_MS = 1_000;
 
 /**
  * All integrations: those declared in app-config (read-only) and those
@@ -115,7 +124,14 @@ export class IntegrationRegistry {
   >();
   private readonly recent = new Map<
     string,
-    { readAt: number; integration: StoredIntegration }
+    {
+      readAt: number;
+      /** undefined: there is no such integration. */
+      integration?: StoredIntegration;
+      /** `fresh` reads in the second that began at freshSince. */
+      freshReads: number;
+      freshSince: number;
+    }
   >();
   private readonly tokens: DingtalkTokenProvider;
   private readonly limiter: DingtalkRateLimiter;
@@ -161,8 +177,9 @@ export class IntegrationRegistry {
    * it is a query and an unsealing of its secrets. A change made through
    * this replica is seen at once; one made through another replica within
    * that time, or at once by a caller that asks again with `fresh` when a
-   * push fails its signature or decryption. A miss is always read again, so
-   * an integration created a moment ago on another replica answers its
+   * push fails its signature or decryption (at most FRESH_READS_PER_SECOND
+   * times a second). A miss is remembered for MISSING_CACHE_MS only, so an
+   * integration created a moment ago on another replica answers its
    * `check_url`.
    */
   async findForCallback(
@@ -173,16 +190,28 @@ export class IntegrationRegistry {
     if (configured) return configured;
     const now = opts.now ?? Date.now();
     const cached = this.recent.get(id);
-    if (cached && !opts.fresh && now - cached.readAt < CALLBACK_CACHE_MS)
-      return cached.integration;
-    const integration = await this.opts.store.get(id);
-    if (integration) {
-      // Bounded: ids come from URLs anyone can send.
-      if (this.recent.size >= 1000) this.recent.clear();
-      this.recent.set(id, { readAt: now, integration });
-    } else {
-      this.recent.delete(id);
+    let freshReads = 0;
+    let freshSince = now;
+    if (cached) {
+      const age = now - cached.readAt;
+      if (!cached.integration) {
+        if (age < MISSING_CACHE_MS) return undefined;
+      } else if (!opts.fresh) {
+        if (age < CALLBACK_CACHE_MS) return cached.integration;
+      } else {
+        if (now - cached.freshSince < 1000) {
+          if (cached.freshReads >= FRESH_READS_PER_SECOND)
+            return cached.integration;
+          freshSince = cached.freshSince;
+          freshReads = cached.freshReads;
+        }
+        freshReads += 1;
+      }
     }
+    const integration = await this.opts.store.get(id);
+    // Bounded: ids come from URLs anyone can send.
+    if (this.recent.size >= 1000) this.recent.clear();
+    this.recent.set(id, { readAt: now, integration, freshReads, freshSince });
     return integration;
   }
 
@@ -231,6 +260,7 @@ export class IntegrationRegistry {
       updatedAt: now,
     };
     await this.opts.store.insert(integration);
+    this.recent.delete(integration.id);
     return integration;
   }
 
