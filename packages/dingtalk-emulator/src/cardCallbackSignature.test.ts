@@ -14,48 +14,21 @@
  * limitations under the License.
  */
 
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createEmulator, EmulatorHandle } from '.';
 import { cardCallbackSignature } from './crypto';
+import { appAccessToken } from './__testUtils__/accessToken';
+import { startRecordingReceiver } from './__testUtils__/recordingReceiver';
+import { TEST_APP } from './__testUtils__/testApp';
 
 // The official SDK registers the callback, as a DingTalk app would.
 const OpenApi = require('@alicloud/openapi-client');
 const Util = require('@alicloud/tea-util');
 const card = require('@alicloud/dingtalk/card_1_0');
 
-const APP = {
-  corpId: 'dingtestcorp',
-  appKey: 'dingtestappkey',
-  appSecret: 'test-secret',
-  agentId: '123',
-  aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
-  token: 'test-token',
-};
+const APP = TEST_APP;
 
-/** A card callback endpoint that records what DingTalk sent. */
-async function receiver() {
-  const received: Array<{ headers: http.IncomingHttpHeaders; body: any }> = [];
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', c => (raw += c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: JSON.parse(raw) });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
-  });
-  await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`;
-  return {
-    received,
-    url,
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-}
+// An HTTP endpoint recording what DingTalk sent it.
+const receiver = () => startRecordingReceiver('/cb');
 
 async function deliverCard(emu: EmulatorHandle, accessToken: string) {
   const res = await fetch(
@@ -101,12 +74,7 @@ describe('card callback signature', () => {
       regionId: 'central',
       endpoint: `127.0.0.1:${emu.port}`,
     });
-    const token = await fetch(`${emu.baseUrl}/v1.0/oauth2/accessToken`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ appKey: APP.appKey, appSecret: APP.appSecret }),
-    });
-    accessToken = ((await token.json()) as any).accessToken;
+    accessToken = await appAccessToken(emu, APP);
     const CardClient = card.default;
     sdk = new CardClient(config);
   });

@@ -18,6 +18,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEmulator, EmulatorHandle } from '.';
 import { decryptFrom, encryptFor, signature } from './crypto';
+import { appAccessToken } from './__testUtils__/accessToken';
 
 const APP = {
   corpId: 'dingcontactscorp',
@@ -63,12 +64,7 @@ describe('contact APIs and address-book events', () => {
         deptIds: i < 3 ? [10, 11] : [11],
       });
     }
-    const res = await fetch(`${emu.baseUrl}/v1.0/oauth2/accessToken`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ appKey: APP.appKey, appSecret: APP.appSecret }),
-    });
-    token = ((await res.json()) as any).accessToken;
+    token = await appAccessToken(emu, APP);
   });
 
   afterEach(() => emu.close());

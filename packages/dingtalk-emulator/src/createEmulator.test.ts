@@ -18,6 +18,8 @@ import { createEmulator, EmulatorHandle } from '.';
 import { decryptFrom, signature } from './crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TEST_APP } from './__testUtils__/testApp';
+import { appAccessToken } from './__testUtils__/accessToken';
 
 // Independent implementations the emulator is checked against.
 const DingTalkEncryptor = require('dingtalk-encrypt');
@@ -26,14 +28,7 @@ const Util = require('@alicloud/tea-util');
 const oauth2 = require('@alicloud/dingtalk/oauth2_1_0');
 const robot = require('@alicloud/dingtalk/robot_1_0');
 
-const APP = {
-  corpId: 'dingtestcorp',
-  appKey: 'dingtestappkey',
-  appSecret: 'test-secret',
-  agentId: '123',
-  aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
-  token: 'test-token',
-};
+const APP = TEST_APP;
 
 async function setup(extra: Parameters<typeof createEmulator>[0] = {}) {
   const emu = await createEmulator({
@@ -77,6 +72,14 @@ async function json(
   });
   return { status: res.status, body: (await res.json()) as any };
 }
+
+/** A new-style call (card callback registration) to check auth and limits with. */
+const registerCallback = (emu: EmulatorHandle, accessToken: string) =>
+  json(emu, '/v1.0/card/callbacks/register', {
+    method: 'POST',
+    token: accessToken,
+    body: JSON.stringify({ callbackRouteKey: 'k', callbackUrl: 'http://x' }),
+  });
 
 async function token(emu: EmulatorHandle) {
   const { body } = await json(emu, '/v1.0/oauth2/accessToken', {
@@ -299,19 +302,9 @@ describe('dingtalk emulator', () => {
     const clocked = await createEmulator({ now: () => t });
     try {
       clocked.control.createApp(APP);
-      const { body } = await json(clocked, '/v1.0/oauth2/accessToken', {
-        method: 'POST',
-        body: JSON.stringify({ appKey: APP.appKey, appSecret: APP.appSecret }),
-      });
+      const accessToken = await appAccessToken(clocked, APP);
       t += 7201 * 1000;
-      const res = await json(clocked, '/v1.0/card/callbacks/register', {
-        method: 'POST',
-        token: body.accessToken,
-        body: JSON.stringify({
-          callbackRouteKey: 'k',
-          callbackUrl: 'http://x',
-        }),
-      });
+      const res = await registerCallback(clocked, accessToken);
       expect(res.status).toBe(401);
     } finally {
       await clocked.close();
@@ -320,45 +313,30 @@ describe('dingtalk emulator', () => {
 
   it('answers missing fields, unknown users and groups with DingTalk errors', async () => {
     const t = await token(emu);
-    const missing = await json(emu, '/v1.0/robot/oToMessages/batchSend', {
-      method: 'POST',
-      token: t,
-      body: '{}',
-    });
+    // A robot API call with the app's token and \`body\` as it is given.
+    const robotCall = (path: string, body: object) =>
+      json(emu, path, { method: 'POST', token: t, body: JSON.stringify(body) });
+    const sampleText = { msgKey: 'sampleText', msgParam: '{}' };
+    const missing = await robotCall('/v1.0/robot/oToMessages/batchSend', {});
     expect(missing.status).toBe(400);
     expect(missing.body.code).toBe('MissingrobotCode');
-    const tooMany = await json(emu, '/v1.0/robot/oToMessages/batchSend', {
-      method: 'POST',
-      token: t,
-      body: JSON.stringify({
-        robotCode: APP.appKey,
-        userIds: Array.from({ length: 21 }, (_, i) => `u${i}`),
-        msgKey: 'sampleText',
-        msgParam: '{}',
-      }),
+    const tooMany = await robotCall('/v1.0/robot/oToMessages/batchSend', {
+      robotCode: APP.appKey,
+      userIds: Array.from({ length: 21 }, (_, i) => `u${i}`),
+      ...sampleText,
     });
     expect(tooMany.status).toBe(400);
-    const noGroup = await json(emu, '/v1.0/robot/groupMessages/send', {
-      method: 'POST',
-      token: t,
-      body: JSON.stringify({
-        robotCode: APP.appKey,
-        openConversationId: 'cid-none',
-        msgKey: 'sampleText',
-        msgParam: '{}',
-      }),
+    const noGroup = await robotCall('/v1.0/robot/groupMessages/send', {
+      robotCode: APP.appKey,
+      openConversationId: 'cid-none',
+      ...sampleText,
     });
     expect(noGroup.status).toBe(400);
     expect(noGroup.body.code).toBe('resource.not.found');
-    const notInstalled = await json(emu, '/v1.0/robot/groupMessages/send', {
-      method: 'POST',
-      token: t,
-      body: JSON.stringify({
-        robotCode: APP.appKey,
-        openConversationId: group.openConversationId,
-        msgKey: 'sampleText',
-        msgParam: '{}',
-      }),
+    const notInstalled = await robotCall('/v1.0/robot/groupMessages/send', {
+      robotCode: APP.appKey,
+      openConversationId: group.openConversationId,
+      ...sampleText,
     });
     expect(notInstalled.body.code).toBe('robot.not.in.group');
     const unknownMobile = await json(
@@ -389,16 +367,7 @@ describe('dingtalk emulator', () => {
     // Align to the start of a wall-clock second so all 25 land in one window.
     await new Promise(r => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
     const results = await Promise.all(
-      Array.from({ length: 25 }, () =>
-        json(emu, '/v1.0/card/callbacks/register', {
-          method: 'POST',
-          token: t,
-          body: JSON.stringify({
-            callbackRouteKey: 'k',
-            callbackUrl: 'http://x',
-          }),
-        }),
-      ),
+      Array.from({ length: 25 }, () => registerCallback(emu, t)),
     );
     const rejected = results.filter(r => r.status === 403);
     expect(results.filter(r => r.status === 200)).toHaveLength(20);
@@ -417,13 +386,10 @@ describe('dingtalk emulator', () => {
     const clocked = await createEmulator({ now: () => t });
     try {
       clocked.control.createApp(APP);
-      const { body } = await json(clocked, '/v1.0/oauth2/accessToken', {
-        method: 'POST',
-        body: JSON.stringify({ appKey: APP.appKey, appSecret: APP.appSecret }),
-      });
+      const accessToken = await appAccessToken(clocked, APP);
       // a metered API (user by mobile is exempt from the quota)
       const call = () =>
-        json(clocked, `/topapi/v2/user/get?access_token=${body.accessToken}`, {
+        json(clocked, `/topapi/v2/user/get?access_token=${accessToken}`, {
           method: 'POST',
           body: JSON.stringify({ userid: 'nobody' }),
         });
@@ -738,15 +704,18 @@ describe('dingtalk emulator', () => {
       appKey: APP.appKey,
       userId: 'u1',
     });
-    const userToken = await json(emu, '/v1.0/oauth2/userAccessToken', {
-      method: 'POST',
-      body: JSON.stringify({
-        clientId: APP.appKey,
-        clientSecret: APP.appSecret,
-        code,
-        grantType: 'authorization_code',
-      }),
-    });
+    // The login code for a user token, as the web login's backend does it.
+    const exchange = () =>
+      json(emu, '/v1.0/oauth2/userAccessToken', {
+        method: 'POST',
+        body: JSON.stringify({
+          clientId: APP.appKey,
+          clientSecret: APP.appSecret,
+          code,
+          grantType: 'authorization_code',
+        }),
+      });
+    const userToken = await exchange();
     expect(userToken.body).toMatchObject({
       expireIn: 7200,
       corpId: APP.corpId,
@@ -762,15 +731,7 @@ describe('dingtalk emulator', () => {
       body: '{}',
     });
     expect(misuse.status).toBe(401);
-    const reused = await json(emu, '/v1.0/oauth2/userAccessToken', {
-      method: 'POST',
-      body: JSON.stringify({
-        clientId: APP.appKey,
-        clientSecret: APP.appSecret,
-        code,
-        grantType: 'authorization_code',
-      }),
-    });
+    const reused = await exchange();
     expect(reused.status).toBe(400);
   });
 
@@ -781,15 +742,7 @@ describe('dingtalk emulator', () => {
       kind: '5xx',
       count: 2,
     });
-    const call = () =>
-      json(emu, '/v1.0/card/callbacks/register', {
-        method: 'POST',
-        token: t,
-        body: JSON.stringify({
-          callbackRouteKey: 'k',
-          callbackUrl: 'http://x',
-        }),
-      });
+    const call = () => registerCallback(emu, t);
     expect((await call()).status).toBe(503);
     expect((await call()).status).toBe(503);
     expect((await call()).status).toBe(200);

@@ -15,6 +15,8 @@
  */
 
 import { createEmulator, EmulatorHandle } from '.';
+import { appAccessToken } from './__testUtils__/accessToken';
+import { createOwnedGroup } from './__testUtils__/ownedGroup';
 
 const APP = {
   corpId: 'dingfaultcorp',
@@ -32,33 +34,20 @@ describe('the "applied, answer lost" fault', () => {
   beforeEach(async () => {
     emu = await createEmulator();
     emu.control.createApp(APP);
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'u1',
-      name: 'U One',
-      mobile: '13900000011',
-    });
     emu.control.createSceneGroupTemplate({
       corpId: APP.corpId,
       templateId: 'tpl',
       botId: 'bot',
     });
-    cid = emu.control.createGroup({
-      corpId: APP.corpId,
-      title: 'Ops',
-      ownerUserId: 'u1',
-      memberUserIds: [],
-    }).openConversationId;
+    cid = createOwnedGroup(emu, APP.corpId, 'Ops', {
+      name: 'U One',
+      mobile: '13900000011',
+    });
     await emu.control.installCoolApp({
       appKey: APP.appKey,
       openConversationId: cid,
     });
-    const res = await fetch(`${emu.baseUrl}/v1.0/oauth2/accessToken`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ appKey: APP.appKey, appSecret: APP.appSecret }),
-    });
-    token = ((await res.json()) as any).accessToken;
+    token = await appAccessToken(emu, APP);
   });
   afterEach(() => emu.close());
 

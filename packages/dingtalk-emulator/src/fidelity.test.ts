@@ -15,6 +15,7 @@
  */
 
 import { createEmulator, EmulatorHandle } from '.';
+import { createOwnedGroup } from './__testUtils__/ownedGroup';
 
 // DingTalk's official SDK: its models are what real answers look like.
 const OpenApi = require('@alicloud/openapi-client');
@@ -40,18 +41,10 @@ describe('request and answer shapes as DingTalk has them', () => {
   beforeEach(async () => {
     emu = await createEmulator();
     emu.control.createApp(APP);
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'u1',
+    cid = createOwnedGroup(emu, APP.corpId, 'Ops', {
       name: 'User One',
       mobile: '13900000031',
     });
-    cid = emu.control.createGroup({
-      corpId: APP.corpId,
-      title: 'Ops',
-      ownerUserId: 'u1',
-      memberUserIds: [],
-    }).openConversationId;
     config = new OpenApi.Config({
       protocol: 'http',
       regionId: 'central',

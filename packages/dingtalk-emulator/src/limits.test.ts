@@ -17,6 +17,7 @@
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { createEmulator, EmulatorHandle } from '.';
+import { appAccessToken } from './__testUtils__/accessToken';
 
 const APP = {
   corpId: 'dinglimitcorp',
@@ -32,14 +33,8 @@ describe('DingTalk limits in the emulator', () => {
   let clock: number;
   let cid: string;
 
-  const tokenOf = async (app: { appKey: string; appSecret: string }) => {
-    const res = await fetch(`${emu.baseUrl}/v1.0/oauth2/accessToken`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ appKey: app.appKey, appSecret: app.appSecret }),
-    });
-    return ((await res.json()) as any).accessToken as string;
-  };
+  const tokenOf = (app: { appKey: string; appSecret: string }) =>
+    appAccessToken(emu, app);
   const newStyle = async (
     token: string,
     method: string,

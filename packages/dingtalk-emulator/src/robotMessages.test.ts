@@ -15,10 +15,10 @@
  */
 
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DWClient, TOPIC_ROBOT } from 'dingtalk-stream';
 import { createEmulator, EmulatorHandle } from '.';
+import { startRecordingReceiver } from './__testUtils__/recordingReceiver';
+import { streamEndpoint } from './__testUtils__/streamGateway';
 
 const APP = {
   corpId: 'dingrobotcorp',
@@ -29,31 +29,8 @@ const APP = {
   token: 'tok',
 };
 
-/** A robot's message receiving URL that records what DingTalk sent. */
-async function receiver() {
-  const received: Array<{ headers: http.IncomingHttpHeaders; body: any }> = [];
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', c => (raw += c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: JSON.parse(raw) });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
-  });
-  await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
-  const url = `http://127.0.0.1:${
-    (server.address() as AddressInfo).port
-  }/robot`;
-  return {
-    received,
-    url,
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-}
+// An HTTP endpoint recording what DingTalk sent it.
+const receiver = () => startRecordingReceiver('/robot');
 
 function seed(emu: EmulatorHandle, app: object) {
   emu.control.createApp({ ...APP, edition: 'standard', ...app } as any);
@@ -84,15 +61,20 @@ describe('sendMessage (a person writes to a robot)', () => {
     emu = await createEmulator({ port: 0 });
   });
   afterEach(() => emu.close());
+  // The seeded group with the app's Cool App installed, posting to the URL.
+  const installedGroup = async (robotMessageUrl: string) => {
+    const group = seed(emu, { robotMessageUrl });
+    await emu.control.installCoolApp({
+      appKey: APP.appKey,
+      openConversationId: group.openConversationId,
+    });
+    return group;
+  };
 
   it('posts an @bot message in a group to the robot URL, signed as DingTalk signs it', async () => {
     const rx = await receiver();
     try {
-      const group = seed(emu, { robotMessageUrl: rx.url });
-      await emu.control.installCoolApp({
-        appKey: APP.appKey,
-        openConversationId: group.openConversationId,
-      });
+      const group = await installedGroup(rx.url);
       const result = await emu.control.sendMessage({
         openConversationId: group.openConversationId,
         senderUserId: 'alice',
@@ -143,11 +125,7 @@ describe('sendMessage (a person writes to a robot)', () => {
   it('gives a group message without @bot to nobody but a war room template bot, which gets every message', async () => {
     const rx = await receiver();
     try {
-      const group = seed(emu, { robotMessageUrl: rx.url });
-      await emu.control.installCoolApp({
-        appKey: APP.appKey,
-        openConversationId: group.openConversationId,
-      });
+      const group = await installedGroup(rx.url);
       const quiet = await emu.control.sendMessage({
         openConversationId: group.openConversationId,
         senderUserId: 'bob',
@@ -210,20 +188,9 @@ describe('sendMessage (a person writes to a robot)', () => {
     seed(emu, { transport: 'stream' });
     class EmulatorClient extends DWClient {
       async getEndpoint() {
-        const res = await fetch(
-          `${emu.baseUrl}/v1.0/gateway/connections/open`,
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({
-              clientId: APP.appKey,
-              clientSecret: APP.appSecret,
-              subscriptions: [{ type: 'CALLBACK', topic: TOPIC_ROBOT }],
-            }),
-          },
-        );
-        const { endpoint, ticket } = (await res.json()) as any;
-        (this as any).dw_url = `${endpoint}?ticket=${ticket}`;
+        (this as any).dw_url = await streamEndpoint(emu, APP, [
+          { type: 'CALLBACK', topic: TOPIC_ROBOT },
+        ]);
         return this;
       }
     }

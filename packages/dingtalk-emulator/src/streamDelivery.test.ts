@@ -16,8 +16,13 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import WebSocket from 'ws';
-import { createEmulator, EmulatorHandle } from '.';
+import type { EmulatorHandle, EmulatorOptions } from '.';
+import { startStreamEmulator } from './__testUtils__/streamApp';
+import {
+  openStreamTicket,
+  rawStreamConnection,
+} from './__testUtils__/streamGateway';
+import { appAccessToken } from './__testUtils__/accessToken';
 
 const APP = {
   corpId: 'dingsubcorp',
@@ -28,83 +33,21 @@ const APP = {
 };
 const CARD_TOPIC = '/v1.0/card/instances/callback';
 
-async function setup(options: Parameters<typeof createEmulator>[0] = {}) {
-  const emu = await createEmulator({ pushTimeoutMs: 3000, ...options });
-  emu.control.createApp({ ...APP, transport: 'stream' });
-  emu.control.createUser({
-    corpId: APP.corpId,
-    userId: 'u1',
-    name: 'U',
-    mobile: '13900000019',
-  });
-  const group = emu.control.createGroup({
-    corpId: APP.corpId,
-    title: 'G',
-    ownerUserId: 'u1',
-    memberUserIds: [],
-  });
-  return { emu, cid: group.openConversationId };
-}
+const setup = (options: EmulatorOptions = {}) =>
+  startStreamEmulator(APP, '13900000019', { pushTimeoutMs: 3000, ...options });
 
 /** A bare gateway client that records frames and ACKs only when told to. */
-async function connect(emu: EmulatorHandle, subscriptions: object[]) {
-  const res = await fetch(`${emu.baseUrl}/v1.0/gateway/connections/open`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      clientId: APP.appKey,
-      clientSecret: APP.appSecret,
-      subscriptions,
-    }),
-  });
-  const { endpoint, ticket } = (await res.json()) as any;
-  const ws = new WebSocket(`${endpoint}?ticket=${ticket}`);
-  const frames: any[] = [];
-  const waiters: Array<() => void> = [];
-  ws.on('message', raw => {
-    frames.push(JSON.parse(raw.toString()));
-    waiters.splice(0).forEach(w => w());
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const next = async (count: number) => {
-    while (frames.length < count) await new Promise<void>(r => waiters.push(r));
-    return frames[count - 1];
-  };
-  const ack = (frame: any, data: object) =>
-    ws.send(
-      JSON.stringify({
-        code: 200,
-        headers: {
-          contentType: 'application/json',
-          messageId: frame.headers.messageId,
-        },
-        message: 'OK',
-        data: JSON.stringify(data),
-      }),
-    );
-  return { ws, frames, next, ack };
-}
+const connect = (emu: EmulatorHandle, subscriptions: object[]) =>
+  rawStreamConnection(emu, APP, subscriptions);
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-async function appToken(emu: EmulatorHandle) {
-  const res = await fetch(`${emu.baseUrl}/v1.0/oauth2/accessToken`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ appKey: APP.appKey, appSecret: APP.appSecret }),
-  });
-  return ((await res.json()) as any).accessToken as string;
-}
 
 async function newApi(emu: EmulatorHandle, path: string, body: object) {
   const res = await fetch(`${emu.baseUrl}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      'x-acs-dingtalk-access-token': await appToken(emu),
+      'x-acs-dingtalk-access-token': await appAccessToken(emu, APP),
     },
     body: JSON.stringify(body),
   });
@@ -114,6 +57,12 @@ async function newApi(emu: EmulatorHandle, path: string, body: object) {
 describe('stream gateway delivery', () => {
   let emu: EmulatorHandle;
   afterEach(() => emu?.close());
+  // u1 presses the card's ack button: what every card callback here starts from.
+  // The Cool App installed into the group: the event every frame here carries.
+  const install = (cid: string) =>
+    emu.control.installCoolApp({ appKey: APP.appKey, openConversationId: cid });
+  const clickAck = (outTrackId: string) =>
+    emu.control.clickCardButton({ outTrackId, userId: 'u1', actionId: 'ack' });
 
   it('pushes a connection only the topics it subscribed to', async () => {
     let cid: string;
@@ -122,10 +71,7 @@ describe('stream gateway delivery', () => {
     const cardsOnly = await connect(emu, [
       { type: 'CALLBACK', topic: CARD_TOPIC },
     ]);
-    const pushed = await emu.control.installCoolApp({
-      appKey: APP.appKey,
-      openConversationId: cid,
-    });
+    const pushed = await install(cid);
     expect(pushed.delivered).toBe(false);
     expect(none.frames).toEqual([]);
     expect(cardsOnly.frames).toEqual([]);
@@ -144,11 +90,7 @@ describe('stream gateway delivery', () => {
       callbackType: 'STREAM',
       cardData: { cardParamMap: { status: 'open' } },
     });
-    const click = emu.control.clickCardButton({
-      outTrackId: 'card-1',
-      userId: 'u1',
-      actionId: 'ack',
-    });
+    const click = clickAck('card-1');
     const callback = await cardsOnly.next(1);
     expect(callback.type).toBe('CALLBACK');
     expect(callback.headers.topic).toBe(CARD_TOPIC);
@@ -161,15 +103,7 @@ describe('stream gateway delivery', () => {
   it('refuses a ticket request without well-formed subscriptions', async () => {
     ({ emu } = await setup());
     for (const subscriptions of [undefined, 'EVENT', [{ type: 'EVENT' }]]) {
-      const res = await fetch(`${emu.baseUrl}/v1.0/gateway/connections/open`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          clientId: APP.appKey,
-          clientSecret: APP.appSecret,
-          subscriptions,
-        }),
-      });
+      const res = await openStreamTicket(emu, APP, subscriptions);
       expect(res.status).toBe(400);
     }
   });
@@ -178,10 +112,7 @@ describe('stream gateway delivery', () => {
     let cid: string;
     ({ emu, cid } = await setup({ streamRedeliveryMs: 200 }));
     const conn = await connect(emu, [{ type: 'EVENT', topic: '*' }]);
-    const pushed = emu.control.installCoolApp({
-      appKey: APP.appKey,
-      openConversationId: cid,
-    });
+    const pushed = install(cid);
     const first = await conn.next(1);
     conn.ack(first, { status: 'LATER', message: 'database down' });
     const again = await conn.next(2);
@@ -203,10 +134,7 @@ describe('stream gateway delivery', () => {
       streamMaxDeliveries: 3,
     }));
     const conn = await connect(emu, [{ type: 'EVENT', topic: '*' }]);
-    const pushed = await emu.control.installCoolApp({
-      appKey: APP.appKey,
-      openConversationId: cid,
-    });
+    const pushed = await install(cid);
     expect(pushed).toMatchObject({
       delivered: false,
       attempts: 3,
@@ -254,11 +182,7 @@ describe('stream gateway delivery', () => {
         callbackRouteKey: 'route',
         cardData: { cardParamMap: {} },
       });
-      const click = await emu.control.clickCardButton({
-        outTrackId: 'card-http',
-        userId: 'u1',
-        actionId: 'ack',
-      });
+      const click = await clickAck('card-http');
       expect(click.status).toBe(200);
       expect(received).toHaveLength(1);
       expect(received[0].outTrackId).toBe('card-http');
@@ -271,10 +195,7 @@ describe('stream gateway delivery', () => {
   it('expires a frame that no connection takes within its time to live', async () => {
     let cid: string;
     ({ emu, cid } = await setup({ streamQueueTtlMs: 300 }));
-    const pushed = await emu.control.installCoolApp({
-      appKey: APP.appKey,
-      openConversationId: cid,
-    });
+    const pushed = await install(cid);
     expect(pushed).toMatchObject({
       delivered: false,
       attempts: 0,
@@ -300,11 +221,7 @@ describe('stream gateway delivery', () => {
     ({ emu } = await setup({ pushTimeoutMs: 2000, streamRedeliveryMs: 100 }));
     const conn = await connect(emu, [{ type: 'CALLBACK', topic: CARD_TOPIC }]);
     await streamCard('card-err');
-    const click = emu.control.clickCardButton({
-      outTrackId: 'card-err',
-      userId: 'u1',
-      actionId: 'ack',
-    });
+    const click = clickAck('card-err');
     const frame = await conn.next(1);
     expect(frame.type).toBe('CALLBACK');
     // the Python SDK's AckMessage.STATUS_BAD_REQUEST
@@ -331,11 +248,7 @@ describe('stream gateway delivery', () => {
     ({ emu } = await setup({ pushTimeoutMs: 500, streamAckTimeoutMs: 100 }));
     const conn = await connect(emu, [{ type: 'CALLBACK', topic: CARD_TOPIC }]);
     await streamCard('card-silent');
-    const click = await emu.control.clickCardButton({
-      outTrackId: 'card-silent',
-      userId: 'u1',
-      actionId: 'ack',
-    });
+    const click = await clickAck('card-silent');
     expect(click.status).toBe(504);
     // a new connection does not get it either
     const later = await connect(emu, [{ type: 'CALLBACK', topic: CARD_TOPIC }]);
@@ -348,15 +261,9 @@ describe('stream gateway delivery', () => {
     let clock = Date.now();
     ({ emu } = await setup({ now: () => clock }));
     const open = () =>
-      fetch(`${emu.baseUrl}/v1.0/gateway/connections/open`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          clientId: APP.appKey,
-          clientSecret: APP.appSecret,
-          subscriptions: [{ type: 'EVENT', topic: '*' }],
-        }),
-      }).then(r => r.json());
+      openStreamTicket(emu, APP, [{ type: 'EVENT', topic: '*' }]).then(r =>
+        r.json(),
+      );
     await open();
     await open();
     await open();

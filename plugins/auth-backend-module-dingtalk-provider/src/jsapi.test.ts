@@ -14,15 +14,10 @@
  * limitations under the License.
  */
 
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import {
-  APP,
-  CapturingLogger,
-  startAuthBackend,
-  startEmulator,
-} from './__testUtils__/backend';
+import { APP } from './__testUtils__/backend';
+import { useAuthBackend } from './__testUtils__/lifecycle';
 
 jest.setTimeout(120_000);
 
@@ -31,24 +26,8 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 describe.each(databases.eachSupportedId())(
   'login-free sign-in inside DingTalk (%s)',
   databaseId => {
-    let emu: EmulatorHandle;
-    let backend: Awaited<ReturnType<typeof startAuthBackend>>;
-    const logger = new CapturingLogger();
-    const auditor = mockServices.auditor.mock();
-
-    beforeAll(async () => {
-      emu = await startEmulator();
-      backend = await startAuthBackend({
-        knex: await databases.init(databaseId),
-        emu,
-        logger,
-        auditor,
-      });
-    });
-    afterAll(async () => {
-      await backend?.stop();
-      await emu?.close();
-    });
+    const harness = useAuthBackend(databases, databaseId);
+    const { logger, auditor } = harness;
 
     // What the page does once the JSAPI's requestAuthCode answered.
     const post = (
@@ -61,14 +40,13 @@ describe.each(databases.eachSupportedId())(
         .set('x-requested-with', 'XMLHttpRequest')
         .send(body);
     const code = (userId: string) =>
-      emu.control.issueAuthCode({ appKey: APP.appKey, userId }).code;
+      harness.emu.control.issueAuthCode({ appKey: APP.appKey, userId }).code;
     const userInfoCalls = () =>
-      emu.control.calls({ appKey: APP.appKey }).byApp[APP.appKey]?.byApi[
-        'user.getuserinfo'
-      ] ?? 0;
+      harness.emu.control.calls({ appKey: APP.appKey }).byApp[APP.appKey]
+        ?.byApi['user.getuserinfo'] ?? 0;
 
     it('tells the page what to ask the JSAPI for, and nothing secret', async () => {
-      const res = await request(backend.server).get(
+      const res = await request(harness.backend.server).get(
         '/api/auth/dingtalk/jsapi?env=byId',
       );
       expect(res.status).toBe(200);
@@ -76,7 +54,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it("signs the member in without a prompt and sets the provider's session cookie", async () => {
-      const agent = request.agent(backend.server);
+      const agent = request.agent(harness.backend.server);
       const loginCode = code('bob');
       const res = await post(agent, 'byId', { code: loginCode });
       expect(res.status).toBe(200);
@@ -99,7 +77,7 @@ describe.each(databases.eachSupportedId())(
       );
 
       // a code works once, and never shows in a log line
-      const replay = await post(request.agent(backend.server), 'byId', {
+      const replay = await post(request.agent(harness.backend.server), 'byId', {
         code: loginCode,
       });
       expect(replay.status).toBe(401);
@@ -110,7 +88,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('refuses a session cookie that was altered or made up', async () => {
-      const res = await post(request.agent(backend.server), 'byId', {
+      const res = await post(request.agent(harness.backend.server), 'byId', {
         code: code('bob'),
       });
       const token = /dingtalk-refresh-token=([^;]+)/.exec(
@@ -124,13 +102,13 @@ describe.each(databases.eachSupportedId())(
         `dtk1.${Buffer.from('{"corpId":"x"}').toString('base64url')}`,
         'some-dingtalk-refresh-token',
       ]) {
-        const refreshed = await request(backend.server)
+        const refreshed = await request(harness.backend.server)
           .get('/api/auth/dingtalk/refresh?env=byId')
           .set('x-requested-with', 'XMLHttpRequest')
           .set('cookie', `dingtalk-refresh-token=${forged}`);
         expect(refreshed.status).toBe(401);
       }
-      const genuine = await request(backend.server)
+      const genuine = await request(harness.backend.server)
         .get('/api/auth/dingtalk/refresh?env=byId')
         .set('x-requested-with', 'XMLHttpRequest')
         .set('cookie', `dingtalk-refresh-token=${token}`);
@@ -138,9 +116,13 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('links on the login-free sign-in too (matched by mobile)', async () => {
-      const res = await post(request.agent(backend.server), 'byMobile', {
-        code: code('carol'),
-      });
+      const res = await post(
+        request.agent(harness.backend.server),
+        'byMobile',
+        {
+          code: code('carol'),
+        },
+      );
       expect(res.status).toBe(200);
       expect(res.body.backstageIdentity.identity.userEntityRef).toBe(
         'user:default/carol',
@@ -158,7 +140,7 @@ describe.each(databases.eachSupportedId())(
 
     it('sets no session for a member the resolver finds no catalog user for', async () => {
       // dave has no dingtalk.com/user-id annotation
-      const res = await post(request.agent(backend.server), 'byId', {
+      const res = await post(request.agent(harness.backend.server), 'byId', {
         code: code('dave'),
       });
       expect(res.status).toBe(401);
@@ -169,7 +151,7 @@ describe.each(databases.eachSupportedId())(
       const before = userInfoCalls();
       // (the earlier sign-ins asked it: the count is DingTalk's real one)
       expect(before).toBeGreaterThan(0);
-      const agent = request.agent(backend.server);
+      const agent = request.agent(harness.backend.server);
       const noHeader = await agent
         .post('/api/auth/dingtalk/jsapi?env=byId')
         .send({ code: code('bob') });
@@ -189,7 +171,7 @@ describe.each(databases.eachSupportedId())(
 
     it('answers 429 after ten attempts a minute from one address', async () => {
       // environment `limited`: a window no other test here spends
-      const agent = request.agent(backend.server);
+      const agent = request.agent(harness.backend.server);
       const statuses: number[] = [];
       let retryAfter: string | undefined;
       for (let i = 0; i < 11; i++) {

@@ -14,25 +14,14 @@
  * limitations under the License.
  */
 
-import {
-  mockCredentials,
-  mockServices,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import {
   decodeOAuthState,
   encodeOAuthState,
 } from '@backstage/plugin-auth-node';
 import request from 'supertest';
-import {
-  APP,
-  CapturingLogger,
-  startAuthBackend,
-  startEmulator,
-  webLogin,
-  webMessage,
-} from './__testUtils__/backend';
+import { APP, webLogin, webMessage } from './__testUtils__/backend';
+import { useAuthBackend } from './__testUtils__/lifecycle';
 
 jest.setTimeout(120_000);
 
@@ -41,44 +30,44 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 describe.each(databases.eachSupportedId())(
   'sign-in with DingTalk (%s)',
   databaseId => {
-    let emu: EmulatorHandle;
-    let backend: Awaited<ReturnType<typeof startAuthBackend>>;
-    const logger = new CapturingLogger();
-    const auditor = mockServices.auditor.mock();
-
-    beforeAll(async () => {
-      emu = await startEmulator();
-      backend = await startAuthBackend({
-        knex: await databases.init(databaseId),
-        emu,
-        logger,
-        auditor,
-      });
-    });
-    afterAll(async () => {
-      await backend?.stop();
-      await emu?.close();
-    });
+    const harness = useAuthBackend(databases, databaseId);
+    const { logger, auditor } = harness;
 
     const refresh = (agent: ReturnType<typeof request.agent>, env: string) =>
       agent
         .get(`/api/auth/dingtalk/refresh?env=${env}`)
         .set('x-requested-with', 'XMLHttpRequest');
+    // The DingTalk accounts linked to a Backstage user, as that user sees them.
+    const linksOf = (userEntityRef: string) =>
+      request(harness.backend.server)
+        .get('/api/dingtalk/links/me')
+        .set({ Authorization: mockCredentials.user.header(userEntityRef) });
+
+    // Signs `userId` in through the `authEnv` resolver and checks that the
+    // Backstage identity is theirs; the agent keeps the session cookie.
+    const signInAs = async (authEnv: string, userId: string) => {
+      const agent = request.agent(harness.backend.server);
+      const { message } = await webLogin(agent, harness.emu, authEnv, userId);
+      expect(message.response.backstageIdentity.identity.userEntityRef).toBe(
+        `user:default/${userId}`,
+      );
+      return agent;
+    };
 
     it("sends the browser to DingTalk's authorisation page with state, and signs the chosen member in", async () => {
-      const agent = request.agent(backend.server);
+      const agent = request.agent(harness.backend.server);
       const { authorize, callback, message } = await webLogin(
         agent,
-        emu,
+        harness.emu,
         'byId',
         'bob',
       );
       expect(authorize.origin + authorize.pathname).toBe(
-        `${emu.baseUrl}/oauth2/auth`,
+        `${harness.emu.baseUrl}/oauth2/auth`,
       );
       expect(Object.fromEntries(authorize.searchParams)).toEqual({
         client_id: APP.appKey,
-        redirect_uri: `http://localhost:${backend.server.port()}/api/auth/dingtalk/handler/frame`,
+        redirect_uri: `http://localhost:${harness.backend.server.port()}/api/auth/dingtalk/handler/frame`,
         response_type: 'code',
         scope: 'openid corpid',
         corpId: APP.corpId,
@@ -114,10 +103,10 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('refuses a callback whose state is not the one this browser started with', async () => {
-      const agent = request.agent(backend.server);
+      const agent = request.agent(harness.backend.server);
       const { message, frame } = await webLogin(
         agent,
-        emu,
+        harness.emu,
         'byId',
         'bob',
         callback => {
@@ -137,11 +126,11 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('refuses a DingTalk account that is not a member of the organisation', async () => {
-      const agent = request.agent(backend.server);
+      const agent = request.agent(harness.backend.server);
       const start = await agent.get('/api/auth/dingtalk/start?env=byId');
       const state = new URL(start.get('location')!).searchParams.get('state');
       // eve can sign in to DingTalk, but is in another organisation
-      const { code } = emu.control.issueAuthCode({
+      const { code } = harness.emu.control.issueAuthCode({
         appKey: APP.appKey,
         userId: 'eve',
       });
@@ -155,24 +144,13 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('matches by mobile and links the DingTalk account on the first sign-in, audited', async () => {
-      const asCarol = {
-        Authorization: mockCredentials.user.header('user:default/carol'),
-      };
-      const before = await request(backend.server)
-        .get('/api/dingtalk/links/me')
-        .set(asCarol);
+      const before = await linksOf('user:default/carol');
       expect(before.body.filter((l: any) => l.source === 'sign-in')).toEqual(
         [],
       );
 
-      const agent = request.agent(backend.server);
-      const { message } = await webLogin(agent, emu, 'byMobile', 'carol');
-      expect(message.response.backstageIdentity.identity.userEntityRef).toBe(
-        'user:default/carol',
-      );
-      const after = await request(backend.server)
-        .get('/api/dingtalk/links/me')
-        .set(asCarol);
+      const agent = await signInAs('byMobile', 'carol');
+      const after = await linksOf('user:default/carol');
       expect(after.body).toEqual([
         expect.objectContaining({
           integrationId: 'acme',
@@ -198,32 +176,16 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('matches by the email in the organisation’s address book and links', async () => {
-      const agent = request.agent(backend.server);
-      const { message } = await webLogin(agent, emu, 'byEmail', 'dave');
-      expect(message.response.backstageIdentity.identity.userEntityRef).toBe(
-        'user:default/dave',
-      );
-      const links = await request(backend.server)
-        .get('/api/dingtalk/links/me')
-        .set({
-          Authorization: mockCredentials.user.header('user:default/dave'),
-        });
+      await signInAs('byEmail', 'dave');
+      const links = await linksOf('user:default/dave');
       expect(links.body).toEqual([
         expect.objectContaining({ dingtalkUserId: 'dave', source: 'sign-in' }),
       ]);
     });
 
     it('tries the next resolver when one finds nobody, and links nothing with link: false', async () => {
-      const agent = request.agent(backend.server);
-      const { message } = await webLogin(agent, emu, 'chain', 'erin');
-      expect(message.response.backstageIdentity.identity.userEntityRef).toBe(
-        'user:default/erin',
-      );
-      const links = await request(backend.server)
-        .get('/api/dingtalk/links/me')
-        .set({
-          Authorization: mockCredentials.user.header('user:default/erin'),
-        });
+      await signInAs('chain', 'erin');
+      const links = await linksOf('user:default/erin');
       expect(links.body).toEqual([]);
       expect(auditor.createEvent).not.toHaveBeenCalledWith(
         expect.objectContaining({
@@ -233,22 +195,22 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('ends the session at the next refresh once the person left the organisation', async () => {
-      const agent = request.agent(backend.server);
-      await webLogin(agent, emu, 'recheck', 'bob');
+      const agent = request.agent(harness.backend.server);
+      await webLogin(agent, harness.emu, 'recheck', 'bob');
       expect((await refresh(agent, 'recheck')).status).toBe(200);
-      const bob = emu.state.users.get('bob')!;
-      emu.state.users.delete('bob');
+      const bob = harness.emu.state.users.get('bob')!;
+      harness.emu.state.users.delete('bob');
       try {
         const res = await refresh(agent, 'recheck');
         expect(res.status).toBe(401);
       } finally {
-        emu.state.users.set('bob', bob);
+        harness.emu.state.users.set('bob', bob);
       }
     });
 
     it('never logs a code', async () => {
-      const agent = request.agent(backend.server);
-      const { callback } = await webLogin(agent, emu, 'byId', 'bob');
+      const agent = request.agent(harness.backend.server);
+      const { callback } = await webLogin(agent, harness.emu, 'byId', 'bob');
       const code = callback.searchParams.get('code')!;
       expect(logger.lines.join('\n')).not.toContain(code);
     });

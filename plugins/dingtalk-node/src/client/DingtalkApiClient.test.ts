@@ -15,45 +15,20 @@
  */
 
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { CacheManager } from '@backstage/backend-defaults/cache';
-import { ConfigReader } from '@backstage/config';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import type { Knex } from 'knex';
-import { DingtalkApiClient } from './DingtalkApiClient';
+import { memoryCache, testClient } from '../__testUtils__/client';
+import { migratedDatabase } from '../__testUtils__/database';
+import { createUsers, testApp, useEmulator } from '../__testUtils__/emulator';
 import { DingtalkApiError } from './errors';
 import { DingtalkQuotaCounter } from './DingtalkQuotaCounter';
 import { DingtalkRateLimiter } from './DingtalkRateLimiter';
-import { DingtalkTokenProvider } from './DingtalkTokenProvider';
-import { migrateDingtalkNode } from './migrations';
 
-const APP = {
-  corpId: 'dingcorp',
-  appKey: 'dingclient',
-  appSecret: 'secret',
-  aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
-  token: 'token',
-};
-
-function memoryCache() {
-  return CacheManager.fromConfig(
-    new ConfigReader({ backend: { cache: { store: 'memory' } } }),
-  ).forPlugin('dingtalk');
-}
+const APP = testApp({ corpId: 'dingcorp', appKey: 'dingclient' });
 
 function replica(emu: EmulatorHandle, db: Knex, cache = memoryCache()) {
-  return new DingtalkApiClient({
-    credentials: {
-      clientId: APP.appKey,
-      clientSecret: APP.appSecret,
-      corpId: APP.corpId,
-      edition: 'standard',
-    },
-    apiBaseUrl: emu.baseUrl,
-    oapiBaseUrl: emu.baseUrl,
-    tokens: new DingtalkTokenProvider({ cache, db }),
+  return testClient(emu, db, APP, {
+    cache,
     limiter: new DingtalkRateLimiter({ db }),
     quota: new DingtalkQuotaCounter({ db }),
     sleep: ms => new Promise(r => setTimeout(r, Math.min(ms, 20))),
@@ -62,27 +37,16 @@ function replica(emu: EmulatorHandle, db: Knex, cache = memoryCache()) {
 
 describe('DingtalkApiClient against the emulator', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+  const env = useEmulator(APP, emu => createUsers(emu, APP.corpId, 45));
   let emu: EmulatorHandle;
-
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    for (let i = 0; i < 45; i++) {
-      emu.control.createUser({
-        corpId: APP.corpId,
-        userId: `u${i}`,
-        name: `User ${i}`,
-        mobile: `1390000${String(i).padStart(4, '0')}`,
-      });
-    }
+  beforeEach(() => {
+    emu = env.emu;
   });
-  afterEach(() => emu.close());
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
     let db: Knex;
     beforeEach(async () => {
-      db = await databases.init(databaseId);
-      await migrateDingtalkNode(db);
+      db = await migratedDatabase(databases, databaseId);
     });
 
     it('sends, resolves users and counts every metered call in the quota, and the exempt ones apart', async () => {
@@ -242,8 +206,7 @@ describe('DingtalkApiClient against the emulator', () => {
   });
 
   it('fetches one token for two replicas sharing a cache and a database', async () => {
-    const db = await databases.init('SQLITE_3');
-    await migrateDingtalkNode(db);
+    const db = await migratedDatabase(databases, 'SQLITE_3');
     const cache = memoryCache();
     const a = replica(emu, db, cache);
     const b = replica(emu, db, cache);

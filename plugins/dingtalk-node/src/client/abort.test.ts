@@ -15,57 +15,24 @@
  */
 
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { CacheManager } from '@backstage/backend-defaults/cache';
-import { ConfigReader } from '@backstage/config';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
-import { DingtalkApiClient } from './DingtalkApiClient';
-import { DingtalkTokenProvider } from './DingtalkTokenProvider';
-import { migrateDingtalkNode } from './migrations';
+import { testClient } from '../__testUtils__/client';
+import { migratedDatabase } from '../__testUtils__/database';
+import { testApp, useEmulator } from '../__testUtils__/emulator';
 
-const APP = {
-  corpId: 'dingcorp',
-  appKey: 'dingclient',
-  appSecret: 'secret',
-  aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
-  token: 'token',
-};
+const APP = testApp({ corpId: 'dingcorp', appKey: 'dingclient' });
 
 // The caller's signal (the on-call engine giving up on a notify) reaches the
 // HTTP call: it is aborted at once, and not tried again.
 describe('DingtalkApiClient with a caller signal', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
-  let emu: EmulatorHandle;
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-  });
-  afterEach(() => emu.close());
+  const env = useEmulator(APP);
 
   it.each(databases.eachSupportedId())(
     'on %p, aborts a card call DingTalk does not answer, without retrying',
     async databaseId => {
-      const db = await databases.init(databaseId);
-      await migrateDingtalkNode(db);
-      const client = new DingtalkApiClient({
-        credentials: {
-          clientId: APP.appKey,
-          clientSecret: APP.appSecret,
-          corpId: APP.corpId,
-          edition: 'standard',
-        },
-        apiBaseUrl: emu.baseUrl,
-        oapiBaseUrl: emu.baseUrl,
-        tokens: new DingtalkTokenProvider({
-          cache: CacheManager.fromConfig(
-            new ConfigReader({ backend: { cache: { store: 'memory' } } }),
-          ).forPlugin('dingtalk'),
-          db,
-        }),
-        timeoutMs: 20_000,
-      });
+      const { emu } = env;
+      const db = await migratedDatabase(databases, databaseId);
+      const client = testClient(emu, db, APP, { timeoutMs: 20_000 });
       await client.getAccessToken();
       // DingTalk never answers (the connection is held for 30 s).
       emu.control.injectFault({

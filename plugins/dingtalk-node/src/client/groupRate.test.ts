@@ -18,64 +18,32 @@
 // DingTalk): the client tells it apart from a failure, per group, and does
 // not retry into the refusal.
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { CacheManager } from '@backstage/backend-defaults/cache';
-import { ConfigReader } from '@backstage/config';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
-import { DingtalkApiClient } from './DingtalkApiClient';
+import { testClient } from '../__testUtils__/client';
+import { migratedDatabase } from '../__testUtils__/database';
+import { testApp, U1, useEmulator } from '../__testUtils__/emulator';
 import { DingtalkApiError, isDingtalkGroupThrottled } from './errors';
 import { DingtalkRateLimiter } from './DingtalkRateLimiter';
-import { DingtalkTokenProvider } from './DingtalkTokenProvider';
-import { migrateDingtalkNode } from './migrations';
 
 jest.setTimeout(60_000);
 
-const APP = {
+const APP = testApp({
   corpId: 'dinggrouprate',
   appKey: 'dinggrouprateclient',
-  appSecret: 'secret',
-  aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
-  token: 'token',
-};
+});
 
 describe('the per-group robot rate (130101)', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-  let emu: EmulatorHandle;
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'u1',
-      name: 'U1',
-      mobile: '13900000001',
-    });
+  const env = useEmulator(APP, emu => {
+    emu.control.createUser({ corpId: APP.corpId, ...U1 });
     emu.control.setRobotGroupRate({ perMinute: 2, throttleMs: 60_000 });
   });
-  afterEach(() => emu.close());
 
   it.each(databases.eachSupportedId())(
     'marks the throttled group flow controlled, leaves other groups alone and does not retry (%p)',
     async databaseId => {
-      const db = await databases.init(databaseId);
-      await migrateDingtalkNode(db);
-      const client = new DingtalkApiClient({
-        credentials: {
-          clientId: APP.appKey,
-          clientSecret: APP.appSecret,
-          corpId: APP.corpId,
-          edition: 'standard',
-        },
-        apiBaseUrl: emu.baseUrl,
-        oapiBaseUrl: emu.baseUrl,
-        tokens: new DingtalkTokenProvider({
-          cache: CacheManager.fromConfig(
-            new ConfigReader({ backend: { cache: { store: 'memory' } } }),
-          ).forPlugin('dingtalk'),
-          db,
-        }),
+      const { emu } = env;
+      const db = await migratedDatabase(databases, databaseId);
+      const client = testClient(emu, db, APP, {
         limiter: new DingtalkRateLimiter({ db }),
         sleep: async () => {},
       });

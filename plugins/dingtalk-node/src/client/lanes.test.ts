@@ -15,51 +15,26 @@
  */
 
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { CacheManager } from '@backstage/backend-defaults/cache';
-import { ConfigReader } from '@backstage/config';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import type { Knex } from 'knex';
-import { DingtalkApiClient } from './DingtalkApiClient';
+import { testClient } from '../__testUtils__/client';
+import { migratedDatabase } from '../__testUtils__/database';
+import { createUsers, testApp, useEmulator } from '../__testUtils__/emulator';
 import { DingtalkApiError } from './errors';
 import { DingtalkQuotaCounter } from './DingtalkQuotaCounter';
 import {
   DingtalkRateLimiter,
   unauthenticatedShare,
 } from './DingtalkRateLimiter';
-import { DingtalkTokenProvider } from './DingtalkTokenProvider';
-import { migrateDingtalkNode } from './migrations';
 
-const APP = {
-  corpId: 'dinglanes',
-  appKey: 'dinglanesclient',
-  appSecret: 'secret',
-  aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
-  token: 'token',
-};
+const APP = testApp({ corpId: 'dinglanes', appKey: 'dinglanesclient' });
 
 function client(
   emu: EmulatorHandle,
   db: Knex,
   unauthenticatedBudget?: { perDay?: number; perMonth?: number },
 ) {
-  return new DingtalkApiClient({
-    credentials: {
-      clientId: APP.appKey,
-      clientSecret: APP.appSecret,
-      corpId: APP.corpId,
-      edition: 'standard',
-    },
-    apiBaseUrl: emu.baseUrl,
-    oapiBaseUrl: emu.baseUrl,
-    tokens: new DingtalkTokenProvider({
-      cache: CacheManager.fromConfig(
-        new ConfigReader({ backend: { cache: { store: 'memory' } } }),
-      ).forPlugin('dingtalk'),
-      db,
-    }),
+  return testClient(emu, db, APP, {
     limiter: new DingtalkRateLimiter({ db }),
     quota: new DingtalkQuotaCounter({ db }),
     unauthenticatedBudget,
@@ -68,25 +43,14 @@ function client(
 
 describe('the unauthenticated lane', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-  let emu: EmulatorHandle;
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    for (let i = 0; i < 16; i++)
-      emu.control.createUser({
-        corpId: APP.corpId,
-        userId: `u${i}`,
-        name: `User ${i}`,
-        mobile: `1390000${String(i).padStart(4, '0')}`,
-      });
-  });
-  afterEach(() => emu.close());
+  const env = useEmulator(APP, emu => createUsers(emu, APP.corpId, 16));
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
     let db: Knex;
+    let emu: EmulatorHandle;
     beforeEach(async () => {
-      db = await databases.init(databaseId);
-      await migrateDingtalkNode(db);
+      emu = env.emu;
+      db = await migratedDatabase(databases, databaseId);
     });
 
     it('takes at most its share of a second, and pages queued behind a flood of sign-ins go first', async () => {

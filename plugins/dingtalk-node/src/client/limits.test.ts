@@ -15,30 +15,18 @@
  */
 
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { CacheManager } from '@backstage/backend-defaults/cache';
-import { ConfigReader } from '@backstage/config';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
 import type { Knex } from 'knex';
+import { testClient } from '../__testUtils__/client';
+import { migratedDatabase } from '../__testUtils__/database';
+import { testApp, U1, useEmulator } from '../__testUtils__/emulator';
 import { dingtalkFlowControlScope, dingtalkRetryDelayMs } from './backoff';
-import { DingtalkApiClient } from './DingtalkApiClient';
 import { classifyDingtalkError } from './errors';
 import { DingtalkQuotaCounter } from './DingtalkQuotaCounter';
 import { DingtalkRateLimiter } from './DingtalkRateLimiter';
-import { DingtalkTokenProvider } from './DingtalkTokenProvider';
-import { migrateDingtalkNode } from './migrations';
 
 jest.setTimeout(60_000);
 
-const APP = {
-  corpId: 'dinglimits',
-  appKey: 'dinglimitsclient',
-  appSecret: 'secret',
-  aesKey: 'ZGluZ3RhbGstb25jYWxsLWRlbW8tYWVzLWtleS0zMmI',
-  token: 'token',
-};
+const APP = testApp({ corpId: 'dinglimits', appKey: 'dinglimitsclient' });
 
 const earlyInASecond = () =>
   new Promise(r => setTimeout(r, 1020 - (Date.now() % 1000)));
@@ -49,8 +37,7 @@ describe('flow control per app per API', () => {
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
     let db: Knex;
     beforeEach(async () => {
-      db = await databases.init(databaseId);
-      await migrateDingtalkNode(db);
+      db = await migratedDatabase(databases, databaseId);
     });
 
     it("gives each API of an app the edition's budget of every second, shared by every replica", async () => {
@@ -130,40 +117,17 @@ describe("DingTalk's flow-control codes", () => {
 
 describe('an integration whose limits are overridden', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-  let emu: EmulatorHandle;
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'u1',
-      name: 'U1',
-      mobile: '13900000001',
-    });
+  const env = useEmulator(APP, emu => {
+    emu.control.createUser({ corpId: APP.corpId, ...U1 });
   });
-  afterEach(() => emu.close());
 
   it.each(databases.eachSupportedId())(
     'keeps to its own monthly quota, not the edition table (%p)',
     async databaseId => {
-      const db = await databases.init(databaseId);
-      await migrateDingtalkNode(db);
-      const client = new DingtalkApiClient({
-        credentials: {
-          clientId: APP.appKey,
-          clientSecret: APP.appSecret,
-          corpId: APP.corpId,
-          edition: 'standard',
-          limits: { monthlyQuota: 2 },
-        },
-        apiBaseUrl: emu.baseUrl,
-        oapiBaseUrl: emu.baseUrl,
-        tokens: new DingtalkTokenProvider({
-          cache: CacheManager.fromConfig(
-            new ConfigReader({ backend: { cache: { store: 'memory' } } }),
-          ).forPlugin('dingtalk'),
-          db,
-        }),
+      const { emu } = env;
+      const db = await migratedDatabase(databases, databaseId);
+      const client = testClient(emu, db, APP, {
+        limits: { monthlyQuota: 2 },
         limiter: new DingtalkRateLimiter({ db }),
         quota: new DingtalkQuotaCounter({ db }),
       });
