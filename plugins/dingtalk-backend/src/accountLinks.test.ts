@@ -20,19 +20,18 @@ import {
   eventsServiceFactory,
   eventsServiceRef,
 } from '@backstage/plugin-events-node';
-import {
-  createEmulator,
-  type EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import {
   APP,
   CapturingLogger,
   INTEGRATION_BODY,
-  startDingtalkBackend,
   userEntity,
+  withDingtalkBackend,
 } from './__testUtils__/backend';
+import { eventually } from './__testUtils__/eventually';
+import { person, emulatorPerTest } from './__testUtils__/emulator';
 
 jest.setTimeout(60_000);
 
@@ -42,18 +41,6 @@ const serviceHeader = (subject: string) =>
     onBehalfOf: mockCredentials.service(subject),
     targetPluginId: 'dingtalk',
   });
-
-async function eventually<T>(check: () => T | Promise<T>, ms = 15_000) {
-  const began = Date.now();
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() - began > ms) throw e;
-      await new Promise(r => setTimeout(r, 50));
-    }
-  }
-}
 
 /** A plugin that receives what the dingtalk backend publishes on `dingtalk.contact`. */
 function contactListener(received: any[]) {
@@ -79,127 +66,112 @@ function contactListener(received: any[]) {
 describe('account links: sign-in links and address-book events', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    for (const [userId, mobile] of [
-      ['bob', '13800000002'],
-      ['carol', '13800000003'],
-    ])
-      emu.control.createUser({
-        corpId: APP.corpId,
-        userId,
-        name: userId,
-        mobile,
-      });
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest(
+    {
+      people: [person('bob', '13800000002'), person('carol', '13800000003')],
+    },
+    e => (emu = e),
+  );
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
     it('records the link of a DingTalk sign-in for the auth backend only, audited, and the person is then reachable', async () => {
       const knex = await databases.init(databaseId);
       const logger = new CapturingLogger();
-      const backend = await startDingtalkBackend({
-        knex,
-        emu,
-        logger,
-        users: [userEntity('bob'), userEntity('carol')],
-      });
-      const s = backend.server;
-      try {
-        await request(s)
-          .post('/api/dingtalk/integrations')
-          .send(INTEGRATION_BODY)
-          .expect(201);
-        const body = {
-          corpId: APP.corpId,
-          dingtalkUserId: 'bob',
-          unionId: 'union-bob',
-          userEntityRef: 'user:default/bob',
-        };
-        // A signed-in user, or any plugin but auth, may not make links.
-        await request(s).post(SIGN_IN).send(body).expect(403);
-        await request(s)
-          .post(SIGN_IN)
-          .set('authorization', serviceHeader('plugin:catalog'))
-          .send(body)
-          .expect(403);
-        expect(
-          (
-            await request(s)
-              .post('/api/dingtalk/notify/send')
-              .send({
-                integrationId: 'acme',
-                users: ['user:default/bob'],
-                message: { type: 'text', content: 'hi' },
-              })
-          ).body.results[0].outcome,
-        ).toBe('app not linked');
-
-        const auth = serviceHeader('plugin:auth');
-        await request(s)
-          .post(SIGN_IN)
-          .set('authorization', auth)
-          .send({ ...body, userEntityRef: 'bob' })
-          .expect(400);
-        const made = await request(s)
-          .post(SIGN_IN)
-          .set('authorization', auth)
-          .send(body)
-          .expect(200);
-        expect(made.body.links).toEqual([
-          expect.objectContaining({
-            integrationId: 'acme',
+      await withDingtalkBackend(
+        {
+          knex,
+          emu,
+          logger,
+          users: [userEntity('bob'), userEntity('carol')],
+        },
+        async s => {
+          const body = {
+            corpId: APP.corpId,
             dingtalkUserId: 'bob',
+            unionId: 'union-bob',
             userEntityRef: 'user:default/bob',
-            source: 'sign-in',
-          }),
-        ]);
-        // The next sign-in changes nothing; another account for the same
-        // DingTalk user is refused.
-        await request(s)
-          .post(SIGN_IN)
-          .set('authorization', auth)
-          .send(body)
-          .expect(200);
-        await request(s)
-          .post(SIGN_IN)
-          .set('authorization', auth)
-          .send({ ...body, userEntityRef: 'user:default/carol' })
-          .expect(409);
-        const rows = (
+          };
+          // A signed-in user, or any plugin but auth, may not make links.
+          await request(s).post(SIGN_IN).send(body).expect(403);
           await request(s)
-            .get('/api/dingtalk/links?integrationId=acme')
-            .expect(200)
-        ).body.items;
-        expect(rows).toEqual([
-          expect.objectContaining({
-            userEntityRef: 'user:default/bob',
-            dingtalkUserId: 'bob',
-            source: 'sign-in',
-          }),
-          expect.objectContaining({ userEntityRef: 'user:default/carol' }),
-        ]);
-        expect(rows[1].source).toBeUndefined();
-        const sent = await request(s)
-          .post('/api/dingtalk/notify/send')
-          .send({
-            integrationId: 'acme',
-            users: ['user:default/bob'],
-            message: { type: 'text', content: 'hi' },
-          })
-          .expect(200);
-        expect(sent.body.results[0].outcome).toBe('sent');
-        const audit = logger.lines.filter(
-          l => l.includes('link-mutate') && l.includes('sign-in'),
-        );
-        // two refused, one bad input, two made, one conflict
-        expect(audit.filter(l => /fail/i.test(l)).length).toBe(4);
-        expect(audit.filter(l => /succe/i.test(l)).length).toBe(2);
-      } finally {
-        await backend.stop();
-      }
+            .post(SIGN_IN)
+            .set('authorization', serviceHeader('plugin:catalog'))
+            .send(body)
+            .expect(403);
+          expect(
+            (
+              await request(s)
+                .post('/api/dingtalk/notify/send')
+                .send({
+                  integrationId: 'acme',
+                  users: ['user:default/bob'],
+                  message: { type: 'text', content: 'hi' },
+                })
+            ).body.results[0].outcome,
+          ).toBe('app not linked');
+
+          const auth = serviceHeader('plugin:auth');
+          await request(s)
+            .post(SIGN_IN)
+            .set('authorization', auth)
+            .send({ ...body, userEntityRef: 'bob' })
+            .expect(400);
+          const made = await request(s)
+            .post(SIGN_IN)
+            .set('authorization', auth)
+            .send(body)
+            .expect(200);
+          expect(made.body.links).toEqual([
+            expect.objectContaining({
+              integrationId: 'acme',
+              dingtalkUserId: 'bob',
+              userEntityRef: 'user:default/bob',
+              source: 'sign-in',
+            }),
+          ]);
+          // The next sign-in changes nothing; another account for the same
+          // DingTalk user is refused.
+          await request(s)
+            .post(SIGN_IN)
+            .set('authorization', auth)
+            .send(body)
+            .expect(200);
+          await request(s)
+            .post(SIGN_IN)
+            .set('authorization', auth)
+            .send({ ...body, userEntityRef: 'user:default/carol' })
+            .expect(409);
+          const rows = (
+            await request(s)
+              .get('/api/dingtalk/links?integrationId=acme')
+              .expect(200)
+          ).body.items;
+          expect(rows).toEqual([
+            expect.objectContaining({
+              userEntityRef: 'user:default/bob',
+              dingtalkUserId: 'bob',
+              source: 'sign-in',
+            }),
+            expect.objectContaining({ userEntityRef: 'user:default/carol' }),
+          ]);
+          expect(rows[1].source).toBeUndefined();
+          const sent = await request(s)
+            .post('/api/dingtalk/notify/send')
+            .send({
+              integrationId: 'acme',
+              users: ['user:default/bob'],
+              message: { type: 'text', content: 'hi' },
+            })
+            .expect(200);
+          expect(sent.body.results[0].outcome).toBe('sent');
+          const audit = logger.lines.filter(
+            l => l.includes('link-mutate') && l.includes('sign-in'),
+          );
+          // two refused, one bad input, two made, one conflict
+          expect(audit.filter(l => /fail/i.test(l)).length).toBe(4);
+          expect(audit.filter(l => /succe/i.test(l)).length).toBe(2);
+        },
+      );
     });
 
     it.each(['http', 'stream'] as const)(
@@ -208,67 +180,64 @@ describe('account links: sign-in links and address-book events', () => {
         const knex = await databases.init(databaseId);
         const received: any[] = [];
         emu.control.updateApp(APP.appKey, { transport });
-        const backend = await startDingtalkBackend({
-          knex,
-          emu,
-          features: [eventsServiceFactory, contactListener(received)],
-        });
-        try {
-          await request(backend.server)
-            .post('/api/dingtalk/integrations')
-            .send({ ...INTEGRATION_BODY, transport })
-            .expect(201);
-          // HTTP: DingTalk pushes to the events URL; Stream: to the connection.
-          const port = (backend.server.address() as AddressInfo).port;
-          emu.control.updateApp(APP.appKey, {
-            eventUrl:
-              transport === 'http'
-                ? `http://127.0.0.1:${port}/api/dingtalk/integrations/acme/events`
-                : undefined,
-          });
-          await eventually(() => {
-            if (
-              transport === 'stream' &&
-              emu.control.streamConnections({ appKey: APP.appKey }) !== 1
-            )
-              throw new Error('the stream is not connected yet');
-          });
-          const joined = await emu.control.orgAddUser({
-            corpId: APP.corpId,
-            userId: 'dave',
-            name: 'Dave',
-            mobile: '13800000004',
-          });
-          expect(joined.pushes.map(p => p.delivered)).toEqual([true]);
-          const { deptId } = await emu.control.orgAddDepartment({
-            corpId: APP.corpId,
-            name: 'Platform',
-          });
-          await emu.control.orgRemoveUser({ userId: 'dave' });
-          await eventually(() => expect(received).toHaveLength(3));
-          expect(received).toEqual([
-            {
-              integrationId: 'acme',
+        await withDingtalkBackend(
+          {
+            knex,
+            emu,
+            features: [eventsServiceFactory, contactListener(received)],
+            integration: { ...INTEGRATION_BODY, transport },
+          },
+          async s => {
+            // HTTP: DingTalk pushes to the events URL; Stream: to the connection.
+            const port = (s.address() as AddressInfo).port;
+            emu.control.updateApp(APP.appKey, {
+              eventUrl:
+                transport === 'http'
+                  ? `http://127.0.0.1:${port}/api/dingtalk/integrations/acme/events`
+                  : undefined,
+            });
+            await eventually(() => {
+              if (
+                transport === 'stream' &&
+                emu.control.streamConnections({ appKey: APP.appKey }) !== 1
+              )
+                throw new Error('the stream is not connected yet');
+            }, 15_000);
+            const joined = await emu.control.orgAddUser({
               corpId: APP.corpId,
-              eventType: 'user_add_org',
-              userIds: ['dave'],
-            },
-            {
-              integrationId: 'acme',
+              userId: 'dave',
+              name: 'Dave',
+              mobile: '13800000004',
+            });
+            expect(joined.pushes.map(p => p.delivered)).toEqual([true]);
+            const { deptId } = await emu.control.orgAddDepartment({
               corpId: APP.corpId,
-              eventType: 'org_dept_create',
-              deptIds: [deptId],
-            },
-            {
-              integrationId: 'acme',
-              corpId: APP.corpId,
-              eventType: 'user_leave_org',
-              userIds: ['dave'],
-            },
-          ]);
-        } finally {
-          await backend.stop();
-        }
+              name: 'Platform',
+            });
+            await emu.control.orgRemoveUser({ userId: 'dave' });
+            await eventually(() => expect(received).toHaveLength(3), 15_000);
+            expect(received).toEqual([
+              {
+                integrationId: 'acme',
+                corpId: APP.corpId,
+                eventType: 'user_add_org',
+                userIds: ['dave'],
+              },
+              {
+                integrationId: 'acme',
+                corpId: APP.corpId,
+                eventType: 'org_dept_create',
+                deptIds: [deptId],
+              },
+              {
+                integrationId: 'acme',
+                corpId: APP.corpId,
+                eventType: 'user_leave_org',
+                userIds: ['dave'],
+              },
+            ]);
+          },
+        );
       },
     );
   });

@@ -14,10 +14,7 @@
  * limitations under the License.
  */
 import { TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import { Knex } from 'knex';
 import request from 'supertest';
 import {
@@ -25,6 +22,7 @@ import {
   INTEGRATION_BODY,
   startDingtalkBackend,
 } from './__testUtils__/backend';
+import { emulatorPerTest } from './__testUtils__/emulator';
 
 jest.setTimeout(60_000);
 
@@ -37,12 +35,7 @@ jest.setTimeout(60_000);
 describe('forged callbacks do not become database reads one for one', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-
-  beforeEach(async () => {
-    emu = await createEmulator({ port: 0 });
-    emu.control.createApp({ ...APP, edition: 'standard' });
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest({ options: { port: 0 } }, e => (emu = e));
 
   /** Counts the reads of the integrations table while `fn` runs. */
   async function integrationReads(knex: Knex, fn: () => Promise<void>) {

@@ -19,6 +19,8 @@ import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import { CapturingLogger, ENCRYPTION_KEY } from './__testUtils__/backend';
 import {
+  acknowledgedByAlice,
+  aliceClick,
   CARD,
   clickBody,
   createCardEmulator,
@@ -156,20 +158,9 @@ describe('HTTP card callbacks are authenticated by DingTalk’s signature', () =
         // DingTalk's own click, now: forwarded once, the card changes
         clock.skew = 0;
         const clicked = await click();
-        expect(clicked).toMatchObject({
-          status: 200,
-          response: expect.objectContaining({
-            message: 'Acknowledged by user:default/alice',
-          }),
-        });
+        expect(clicked).toMatchObject(acknowledgedByAlice());
         expect(clicks).toEqual([
-          expect.objectContaining({
-            integrationId: 'acme',
-            outTrackId: 'incident-1',
-            action: 'acknowledge',
-            dingtalkUserId: 'alice',
-            userEntityRef: 'user:default/alice',
-          }),
+          aliceClick({ userEntityRef: 'user:default/alice' }),
         ]);
         expect(status()).toBe('acknowledged');
 

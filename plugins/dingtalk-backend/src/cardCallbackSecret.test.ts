@@ -14,20 +14,16 @@
  * limitations under the License.
  */
 
-import {
-  mockCredentials,
-  mockServices,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
   APP,
-  ENCRYPTION_KEY,
   INTEGRATION_BODY,
-  startDingtalkBackend,
+  withDingtalkBackend,
+  allDeniedOptions,
 } from './__testUtils__/backend';
+import { emulatorPerTest } from './__testUtils__/emulator';
 import {
   CARD,
   clickBody,
@@ -43,14 +39,31 @@ jest.setTimeout(60_000);
 
 const RESET_SECRET = 'reset-client-secret-value-0987654321';
 
+/**
+ * A click signed with the `old` secret is refused and forwards nothing, and
+ * DingTalk's own click (signed with the current secret) is forwarded once.
+ */
+async function onlyTheNewSecretIsAccepted(
+  card: { s: any; clicks: any[]; click: () => Promise<{ status: number }> },
+  old: string,
+) {
+  const withOld = await request(card.s)
+    .post(CARD)
+    .set(dingtalkSigned(old))
+    .send(clickBody());
+  expect(withOld.status).toBe(401);
+  expect(card.clicks).toEqual([]);
+  expect((await card.click()).status).toBe(200);
+  expect(card.clicks).toHaveLength(1);
+}
+
 describe('the card callback secret', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-
-  beforeEach(async () => {
-    emu = await createCardEmulator({ skew: 0 });
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest(
+    () => createCardEmulator({ skew: 0 }),
+    e => (emu = e),
+  );
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
     it('rotates on demand: DingTalk gets the new one, the old one is refused', async () => {
@@ -68,14 +81,7 @@ describe('the card callback secret', () => {
         expect(JSON.stringify(rotated.body)).not.toContain(fresh);
 
         // the route answers once the rotation is done: the old secret is refused at once
-        const withOld = await request(s)
-          .post(CARD)
-          .set(dingtalkSigned(old))
-          .send(clickBody());
-        expect(withOld.status).toBe(401);
-        expect(clicks).toEqual([]);
-        expect((await click()).status).toBe(200);
-        expect(clicks).toHaveLength(1);
+        await onlyTheNewSecretIsAccepted({ s, clicks, click }, old);
       } finally {
         await backend.stop();
       }
@@ -95,14 +101,7 @@ describe('the card callback secret', () => {
           .expect(200);
         await eventually(() => expect(emuApp(emu).cardApiSecret).not.toBe(old));
         await refusedOnceRotated(old);
-        const withOld = await request(s)
-          .post(CARD)
-          .set(dingtalkSigned(old))
-          .send(clickBody());
-        expect(withOld.status).toBe(401);
-        expect(clicks).toEqual([]);
-        expect((await click()).status).toBe(200);
-        expect(clicks).toHaveLength(1);
+        await onlyTheNewSecretIsAccepted({ s, clicks, click }, old);
 
         const current = emuApp(emu).cardApiSecret;
         await request(s)
@@ -162,36 +161,22 @@ describe('the card callback secret', () => {
 
   it('can be rotated only by those allowed to update the integration', async () => {
     const knex = await databases.init('SQLITE_3');
-    const backend = await startDingtalkBackend({
-      knex,
-      emu,
-      features: [
-        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
-      ],
-      config: {
-        dingtalk: {
-          apiBaseUrl: emu.baseUrl,
-          oapiBaseUrl: emu.baseUrl,
-          encryptionKey: ENCRYPTION_KEY,
-          integrations: [INTEGRATION_BODY],
-        },
+    await withDingtalkBackend(
+      { knex, emu, ...allDeniedOptions(emu) },
+      async s => {
+        await eventually(() => expect(emuApp(emu).cardApiSecret).toBeTruthy());
+        const old = emuApp(emu).cardApiSecret;
+        const denied = await request(s).post(ROTATE);
+        expect(denied.status).toBe(403);
+        expect(denied.body.error.message).toMatch(
+          /dingtalk\.integration\.update/,
+        );
+        const anonymous = await request(s)
+          .post(ROTATE)
+          .set('authorization', mockCredentials.none.header());
+        expect(anonymous.status).toBe(401);
+        expect(emuApp(emu).cardApiSecret).toBe(old);
       },
-    });
-    try {
-      await eventually(() => expect(emuApp(emu).cardApiSecret).toBeTruthy());
-      const old = emuApp(emu).cardApiSecret;
-      const denied = await request(backend.server).post(ROTATE);
-      expect(denied.status).toBe(403);
-      expect(denied.body.error.message).toMatch(
-        /dingtalk\.integration\.update/,
-      );
-      const anonymous = await request(backend.server)
-        .post(ROTATE)
-        .set('authorization', mockCredentials.none.header());
-      expect(anonymous.status).toBe(401);
-      expect(emuApp(emu).cardApiSecret).toBe(old);
-    } finally {
-      await backend.stop();
-    }
+    );
   });
 });

@@ -14,35 +14,29 @@
  * limitations under the License.
  */
 
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
   APP,
   startDingtalkBackend,
   INTEGRATION_BODY,
+  withDingtalkBackend,
+  allDeniedOptions,
 } from './__testUtils__/backend';
+import { person, emulatorPerTest } from './__testUtils__/emulator';
 
 const integration = INTEGRATION_BODY;
 
 describe('dingtalk backend, cluster and permissions', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'dt1',
-      name: 'One',
-      mobile: '13800000001',
-    });
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest(
+    {
+      people: [person('dt1', '13800000001', 'One')],
+    },
+    e => (emu = e),
+  );
 
   // Needs a real PostgreSQL (npm test and CI provide one): two replicas on
   // in-memory SQLite cannot share a database.
@@ -154,116 +148,102 @@ describe('dingtalk backend, cluster and permissions', () => {
 
   it('refuses every API route without the permission it needs, and keeps DingTalk callbacks working', async () => {
     const knex = await databases.init('SQLITE_3');
-    const backend = await startDingtalkBackend({
-      knex,
-      emu,
-      features: [
-        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
-      ],
-      config: {
-        dingtalk: {
-          apiBaseUrl: emu.baseUrl,
-          oapiBaseUrl: emu.baseUrl,
-          encryptionKey: 'test-encryption-key-0123456789abcdef',
-          integrations: [integration],
-        },
-      },
-    });
-    try {
-      const s = backend.server;
-      const denied: request.Test[] = [
-        request(s).get('/api/dingtalk/integrations'),
-        request(s)
-          .post('/api/dingtalk/integrations')
-          .send({ ...integration, id: 'other', clientId: 'other' }),
-        request(s).get('/api/dingtalk/integrations/acme'),
-        request(s).put('/api/dingtalk/integrations/acme').send({ name: 'x' }),
-        request(s).delete('/api/dingtalk/integrations/acme'),
-        request(s).post('/api/dingtalk/integrations/acme/test'),
-        request(s).get('/api/dingtalk/integrations/acme/groups'),
-        request(s).post('/api/dingtalk/integrations/acme/groups/refresh'),
-        request(s).get('/api/dingtalk/integrations/acme/usage'),
-        request(s).get('/api/dingtalk/records'),
-        request(s).get('/api/dingtalk/links?integrationId=acme'),
-        request(s).post(
-          '/api/dingtalk/integrations/acme/links/link-all-by-mobile',
-        ),
-        request(s)
-          .post('/api/dingtalk/notify/send')
-          .send({ groups: ['x'], message: { type: 'text', content: 'x' } }),
-        request(s)
-          .post('/api/dingtalk/notify/card-update')
-          .send({ outTrackId: 'x', cardParamMap: {} }),
-        request(s).post('/api/dingtalk/notify/resolve-users').send({}),
-        request(s)
-          .post('/api/dingtalk/warrooms')
-          .send({ title: 'x', uuid: 'x' }),
-        request(s).delete(
-          `/api/dingtalk/links/acme/${encodeURIComponent(
-            'user:default/someone-else',
-          )}`,
-        ),
-      ];
-      for (const r of denied) {
-        const res = await r;
-        expect({ path: (res as any).req.path, status: res.status }).toEqual({
-          path: (res as any).req.path,
-          status: 403,
+    await withDingtalkBackend(
+      { knex, emu, ...allDeniedOptions(emu, integration) },
+      async s => {
+        const denied: request.Test[] = [
+          request(s).get('/api/dingtalk/integrations'),
+          request(s)
+            .post('/api/dingtalk/integrations')
+            .send({ ...integration, id: 'other', clientId: 'other' }),
+          request(s).get('/api/dingtalk/integrations/acme'),
+          request(s).put('/api/dingtalk/integrations/acme').send({ name: 'x' }),
+          request(s).delete('/api/dingtalk/integrations/acme'),
+          request(s).post('/api/dingtalk/integrations/acme/test'),
+          request(s).get('/api/dingtalk/integrations/acme/groups'),
+          request(s).post('/api/dingtalk/integrations/acme/groups/refresh'),
+          request(s).get('/api/dingtalk/integrations/acme/usage'),
+          request(s).get('/api/dingtalk/records'),
+          request(s).get('/api/dingtalk/links?integrationId=acme'),
+          request(s).post(
+            '/api/dingtalk/integrations/acme/links/link-all-by-mobile',
+          ),
+          request(s)
+            .post('/api/dingtalk/notify/send')
+            .send({ groups: ['x'], message: { type: 'text', content: 'x' } }),
+          request(s)
+            .post('/api/dingtalk/notify/card-update')
+            .send({ outTrackId: 'x', cardParamMap: {} }),
+          request(s).post('/api/dingtalk/notify/resolve-users').send({}),
+          request(s)
+            .post('/api/dingtalk/warrooms')
+            .send({ title: 'x', uuid: 'x' }),
+          request(s).delete(
+            `/api/dingtalk/links/acme/${encodeURIComponent(
+              'user:default/someone-else',
+            )}`,
+          ),
+        ];
+        for (const r of denied) {
+          const res = await r;
+          expect({ path: (res as any).req.path, status: res.status }).toEqual({
+            path: (res as any).req.path,
+            status: 403,
+          });
+        }
+        // People may always see and remove their own link.
+        expect((await request(s).get('/api/dingtalk/links/me')).status).toBe(
+          200,
+        );
+        // Without credentials at all: 401, except health and DingTalk's own callbacks.
+        expect(
+          (
+            await request(s)
+              .get('/api/dingtalk/integrations')
+              .set('authorization', 'Bearer nope')
+          ).status,
+        ).toBe(401);
+        expect(
+          (
+            await request(s)
+              .get('/api/dingtalk/health')
+              .set('authorization', '')
+          ).status,
+        ).toBe(200);
+        const check = await emu.control.sendCheckUrl({ appKey: APP.appKey });
+        expect(check.delivered).toBe(false); // no event URL yet
+        emu.control.updateApp(APP.appKey, {
+          eventUrl: `http://127.0.0.1:${s.port()}/api/dingtalk/integrations/acme/events`,
         });
-      }
-      // People may always see and remove their own link.
-      expect((await request(s).get('/api/dingtalk/links/me')).status).toBe(200);
-      // Without credentials at all: 401, except health and DingTalk's own callbacks.
-      expect(
-        (
-          await request(s)
-            .get('/api/dingtalk/integrations')
-            .set('authorization', 'Bearer nope')
-        ).status,
-      ).toBe(401);
-      expect(
-        (await request(s).get('/api/dingtalk/health').set('authorization', ''))
-          .status,
-      ).toBe(200);
-      const check = await emu.control.sendCheckUrl({ appKey: APP.appKey });
-      expect(check.delivered).toBe(false); // no event URL yet
-      emu.control.updateApp(APP.appKey, {
-        eventUrl: `http://127.0.0.1:${s.port()}/api/dingtalk/integrations/acme/events`,
-      });
-      expect(
-        await emu.control.sendCheckUrl({ appKey: APP.appKey }),
-      ).toMatchObject({ delivered: true });
-    } finally {
-      await backend.stop();
-    }
+        expect(
+          await emu.control.sendCheckUrl({ appKey: APP.appKey }),
+        ).toMatchObject({ delivered: true });
+      },
+    );
   });
 
   it('reports usage against the edition quota with a forecast', async () => {
     const knex = await databases.init('SQLITE_3');
-    const backend = await startDingtalkBackend({ knex, emu });
-    try {
-      await request(backend.server)
-        .post('/api/dingtalk/integrations')
-        .send(integration)
-        .expect(201);
-      await request(backend.server)
-        .post('/api/dingtalk/notify/resolve-users')
-        .send({ mobiles: ['13800000001', '13800000009'] })
-        .expect(200);
-      const usage = await request(backend.server).get(
-        '/api/dingtalk/integrations/acme/usage',
-      );
-      expect(usage.body).toMatchObject({
-        integrationId: 'acme',
-        quota: 10_000,
-        qpsLimit: 20,
-        // DingTalk does not meter user by mobile: shown apart, not in calls
-        exemptByApi: { 'user.getbymobile': 2 },
-      });
-      expect(usage.body.byApi['user.getbymobile']).toBeUndefined();
-      expect(usage.body.forecast).toBeGreaterThanOrEqual(usage.body.calls);
-    } finally {
-      await backend.stop();
-    }
+    await withDingtalkBackend(
+      { knex, emu, integration: integration },
+      async s => {
+        await request(s)
+          .post('/api/dingtalk/notify/resolve-users')
+          .send({ mobiles: ['13800000001', '13800000009'] })
+          .expect(200);
+        const usage = await request(s).get(
+          '/api/dingtalk/integrations/acme/usage',
+        );
+        expect(usage.body).toMatchObject({
+          integrationId: 'acme',
+          quota: 10_000,
+          qpsLimit: 20,
+          // DingTalk does not meter user by mobile: shown apart, not in calls
+          exemptByApi: { 'user.getbymobile': 2 },
+        });
+        expect(usage.body.byApi['user.getbymobile']).toBeUndefined();
+        expect(usage.body.forecast).toBeGreaterThanOrEqual(usage.body.calls);
+      },
+    );
   });
 });

@@ -16,19 +16,13 @@
 
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { DingtalkCallbackCrypto } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { GroupsStore } from './database/GroupsStore';
-import {
-  APP,
-  INTEGRATION_BODY,
-  startDingtalkBackend,
-} from './__testUtils__/backend';
+import { APP, withDingtalkBackend } from './__testUtils__/backend';
+import { emulatorPerTest } from './__testUtils__/emulator';
 
 jest.setTimeout(120_000);
 
@@ -76,22 +70,13 @@ function sendFromAnotherProcess(
 describe('event ingest under load', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest({}, e => (emu = e));
 
   it.each(databases.eachSupportedId())(
     'claims and applies pushes that arrive together in fewer statements than pushes, each once (%p)',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const backend = await startDingtalkBackend({ knex, emu });
-      try {
-        await request(backend.server)
-          .post('/api/dingtalk/integrations')
-          .send(INTEGRATION_BODY)
-          .expect(201);
+      await withDingtalkBackend({ knex, emu }, async s => {
         const groups = new GroupsStore(knex);
         for (let g = 0; g < 5; g++)
           await groups.install(
@@ -120,7 +105,7 @@ describe('event ingest under load', () => {
             EventId: `other-${n}`,
           });
         const pushes = [...events, ...events.slice(0, 40)].map(push);
-        const server = backend.server;
+        const server = s;
         let statements = 0;
         // the statements of the ingest path (not the integration read, ...)
         const count = (q: { sql: string }) => {
@@ -134,7 +119,7 @@ describe('event ingest under load', () => {
           pushes,
         );
         knex.off('query', count);
-        expect(answers.every(s => s === 200)).toBe(true);
+        expect(answers.every(status => status === 200)).toBe(true);
         // every event recorded once
         const rows = await knex('dingtalk_events')
           .where({ integration_id: 'acme' })
@@ -174,9 +159,7 @@ describe('event ingest under load', () => {
         expect((await groups.get('acme', 'cid-0'))?.title).toBe(
           'Changed since',
         );
-      } finally {
-        await backend.stop();
-      }
+      });
     },
   );
 });

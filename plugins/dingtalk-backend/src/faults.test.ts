@@ -15,17 +15,16 @@
  */
 
 import { TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
   APP,
   startDingtalkBackend,
   userEntity,
   INTEGRATION_BODY,
+  dingtalkConfig,
 } from './__testUtils__/backend';
+import { emulatorPerTest, person } from './__testUtils__/emulator';
 
 jest.setTimeout(60_000);
 
@@ -62,34 +61,20 @@ async function pool<T, R>(
 describe('dingtalk backend under DingTalk faults', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'exclusive' });
-    USERS.forEach((u, i) =>
-      emu.control.createUser({
-        corpId: APP.corpId,
-        userId: `dt-${u}`,
-        name: u,
-        mobile: `1390000000${i}`,
-      }),
-    );
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest(
+    {
+      app: { edition: 'exclusive' },
+      people: USERS.map((u, i) => person(`dt-${u}`, `1390000000${i}`, u)),
+    },
+    e => (emu = e),
+  );
 
   async function start(knex: any) {
     const backend = await startDingtalkBackend({
       knex,
       emu,
       users: USERS.map((u, i) => userEntity(u, `1390000000${i}`)),
-      config: {
-        dingtalk: {
-          apiBaseUrl: emu.baseUrl,
-          oapiBaseUrl: emu.baseUrl,
-          encryptionKey: 'test-encryption-key-0123456789abcdef',
-          client: CLIENT,
-        },
-      },
+      config: dingtalkConfig(emu, { client: CLIENT }),
     });
     const s = backend.server;
     await request(s)

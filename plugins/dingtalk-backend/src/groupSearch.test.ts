@@ -15,38 +15,23 @@
  */
 
 import { TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
-import {
-  APP,
-  INTEGRATION_BODY,
-  startDingtalkBackend,
-} from './__testUtils__/backend';
+import { withDingtalkBackend } from './__testUtils__/backend';
+import { emulatorPerTest } from './__testUtils__/emulator';
 
 jest.setTimeout(120_000);
 
 describe('the group search behind the picker', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest({}, e => (emu = e));
 
   it.each(databases.eachSupportedId())(
     'pages every match once in title order with a keyset cursor, and counts up to 1,000 (%p)',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const backend = await startDingtalkBackend({ knex, emu });
-      try {
-        await request(backend.server)
-          .post('/api/dingtalk/integrations')
-          .send(INTEGRATION_BODY)
-          .expect(201);
+      await withDingtalkBackend({ knex, emu }, async s => {
         const rows = Array.from({ length: 1_200 }, (_, n) => ({
           integration_id: 'acme',
           open_conversation_id: `cid-${n}`,
@@ -63,9 +48,7 @@ describe('the group search behind the picker', () => {
         for (let i = 0; i < rows.length; i += 200)
           await knex('dingtalk_groups').insert(rows.slice(i, i + 200));
         const page = (query: string) =>
-          request(backend.server).get(
-            `/api/dingtalk/integrations/acme/groups?${query}`,
-          );
+          request(s).get(`/api/dingtalk/integrations/acme/groups?${query}`);
 
         // more than 1,000 match: "at least", not a count of all of them
         const first = await page('q=team&limit=500').expect(200);
@@ -106,9 +89,7 @@ describe('the group search behind the picker', () => {
         );
         // a cursor it did not hand out is refused
         await page('q=team&cursor=not-ours').expect(400);
-      } finally {
-        await backend.stop();
-      }
+      });
     },
   );
 });

@@ -15,10 +15,7 @@
  */
 
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import type { Knex } from 'knex';
 import request from 'supertest';
 import {
@@ -28,6 +25,7 @@ import {
   startDingtalkBackend,
   userEntity,
 } from './__testUtils__/backend';
+import { emulatorPerTest, person } from './__testUtils__/emulator';
 
 const ALICE = 'user:default/alice';
 const BOB = 'user:default/bob';
@@ -44,26 +42,22 @@ jest.setTimeout(120_000);
 describe('H5 sign-in and account linking under attack', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'dt-alice',
-      name: 'Alice in DingTalk',
-      mobile: '13900000001',
-      avatar: 'https://static-legacy.dingtalk.com/media/alice.png',
-      email: 'alice@example.com',
-    });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'dt-mallory',
-      name: 'Mallory',
-      mobile: '13900000666',
-      email: 'mallory@example.com',
-    });
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest(
+    {
+      people: [
+        {
+          ...person('dt-alice', '13900000001', 'Alice in DingTalk'),
+          avatar: 'https://static-legacy.dingtalk.com/media/alice.png',
+          email: 'alice@example.com',
+        },
+        {
+          ...person('dt-mallory', '13900000666', 'Mallory'),
+          email: 'mallory@example.com',
+        },
+      ],
+    },
+    e => (emu = e),
+  );
 
   async function start(knex: Knex, config: object = {}) {
     const logger = new CapturingLogger();

@@ -15,34 +15,29 @@
  */
 
 import { TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
   APP,
-  ENCRYPTION_KEY,
   INTEGRATION_BODY,
   startDingtalkBackend,
+  withDingtalkBackend,
+  dingtalkConfig,
+  APP_CREDENTIALS,
 } from './__testUtils__/backend';
+import { person, emulatorPerTest } from './__testUtils__/emulator';
 
 jest.setTimeout(120_000);
 
 describe('per-integration limits (an admin corrects the edition table)', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'alice',
-      name: 'Alice',
-      mobile: '13900000001',
-    });
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest(
+    {
+      people: [person('alice', '13900000001', 'Alice')],
+    },
+    e => (emu = e),
+  );
 
   it.each(databases.eachSupportedId())(
     'are saved through the API, enforced by the client, shown by the usage view and reset with {} (%p)',
@@ -182,53 +177,44 @@ describe('per-integration limits (an admin corrects the edition table)', () => {
 
   it('reads them from app-config too', async () => {
     const knex = await databases.init('SQLITE_3');
-    const backend = await startDingtalkBackend({
-      knex,
-      emu,
-      config: {
-        dingtalk: {
-          apiBaseUrl: emu.baseUrl,
-          oapiBaseUrl: emu.baseUrl,
-          encryptionKey: ENCRYPTION_KEY,
+    await withDingtalkBackend(
+      {
+        knex,
+        emu,
+        config: dingtalkConfig(emu, {
           integrations: [
             {
               id: 'configured',
-              corpId: APP.corpId,
-              agentId: APP.agentId,
-              clientId: APP.appKey,
-              clientSecret: APP.appSecret,
-              aesKey: APP.aesKey,
-              token: APP.token,
+              ...APP_CREDENTIALS,
               edition: 'professional',
               limits: { monthlyQuota: 750_000 },
             },
           ],
-        },
+        }),
+        integration: false,
       },
-    });
-    try {
-      const list = await request(backend.server)
-        .get('/api/dingtalk/integrations')
-        .expect(200);
-      expect(list.body.items ?? list.body).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({
-            id: 'configured',
-            limits: { monthlyQuota: 750_000 },
-          }),
-        ]),
-      );
-      const usage = await request(backend.server)
-        .get('/api/dingtalk/integrations/configured/usage')
-        .expect(200);
-      // the quota overridden, the QPS the edition's
-      expect(usage.body).toMatchObject({
-        quota: 750_000,
-        qpsLimit: 40,
-        limitsSource: 'override',
-      });
-    } finally {
-      await backend.stop();
-    }
+      async s => {
+        const list = await request(s)
+          .get('/api/dingtalk/integrations')
+          .expect(200);
+        expect(list.body.items ?? list.body).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              id: 'configured',
+              limits: { monthlyQuota: 750_000 },
+            }),
+          ]),
+        );
+        const usage = await request(s)
+          .get('/api/dingtalk/integrations/configured/usage')
+          .expect(200);
+        // the quota overridden, the QPS the edition's
+        expect(usage.body).toMatchObject({
+          quota: 750_000,
+          qpsLimit: 40,
+          limitsSource: 'override',
+        });
+      },
+    );
   });
 });

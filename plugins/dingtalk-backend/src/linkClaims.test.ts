@@ -16,10 +16,7 @@
 
 import type { Entity } from '@backstage/catalog-model';
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  type EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import {
@@ -28,7 +25,10 @@ import {
   INTEGRATION_BODY,
   startDingtalkBackend,
   userEntity,
+  withDingtalkBackend,
 } from './__testUtils__/backend';
+import { eventually } from './__testUtils__/eventually';
+import { person, emulatorPerTest } from './__testUtils__/emulator';
 
 jest.setTimeout(90_000);
 
@@ -40,56 +40,35 @@ const AUTH = mockCredentials.service.header({
 
 /** A User as the org provider emits it (origin dingtalk-org:acme). */
 function synced(name: string, userId: string, mobile?: string): Entity {
+  const user = userEntity(name, mobile);
   return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
+    ...user,
     metadata: {
-      name,
-      namespace: 'default',
+      ...user.metadata,
       annotations: {
         'backstage.io/managed-by-location': 'dingtalk-org:acme',
         'backstage.io/managed-by-origin-location': 'dingtalk-org:acme',
         'dingtalk.com/user-id': userId,
         'dingtalk.com/corp-id': APP.corpId,
-        ...(mobile ? { 'dingtalk.com/mobile': mobile } : {}),
+        ...user.metadata.annotations,
       },
     },
-    spec: { profile: { displayName: name } },
   };
-}
-
-async function eventually<T>(check: () => T | Promise<T>, ms = 15_000) {
-  const began = Date.now();
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() - began > ms) throw e;
-      await new Promise(r => setTimeout(r, 50));
-    }
-  }
 }
 
 describe('who may claim a DingTalk account', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    for (const [userId, mobile] of [
-      ['bob', '13800000002'],
-      ['carol', '13800000003'],
-      ['dave', '13800000004'],
-    ])
-      emu.control.createUser({
-        corpId: APP.corpId,
-        userId,
-        name: userId,
-        mobile,
-      });
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest(
+    {
+      people: [
+        person('bob', '13800000002'),
+        person('carol', '13800000003'),
+        person('dave', '13800000004'),
+      ],
+    },
+    e => (emu = e),
+  );
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
     it('only the org provider may claim by annotation, a synced account is nobody else’s, and a claim two users make is nobody’s', async () => {
@@ -196,59 +175,54 @@ describe('who may claim a DingTalk account', () => {
     it('a person who leaves the organisation loses their stored links, audited', async () => {
       const knex = await databases.init(databaseId);
       const logger = new CapturingLogger();
-      const backend = await startDingtalkBackend({
-        knex,
-        emu,
-        logger,
-        users: [userEntity('carol'), userEntity('bob')],
-      });
-      const s = backend.server;
-      try {
-        await request(s)
-          .post('/api/dingtalk/integrations')
-          .send(INTEGRATION_BODY)
-          .expect(201);
-        const port = (s.address() as AddressInfo).port;
-        emu.control.updateApp(APP.appKey, {
-          eventUrl: `http://127.0.0.1:${port}/api/dingtalk/integrations/acme/events`,
-        });
-        for (const name of ['carol', 'bob'])
-          await request(s)
-            .post(SIGN_IN)
-            .set('authorization', AUTH)
-            .send({
-              corpId: APP.corpId,
-              dingtalkUserId: name,
-              userEntityRef: `user:default/${name}`,
-            })
-            .expect(200);
-        const left = await emu.control.orgRemoveUser({ userId: 'carol' });
-        expect(left.pushes.map(p => p.delivered)).toEqual([true]);
-        await eventually(async () => {
-          const rows = (
+      await withDingtalkBackend(
+        {
+          knex,
+          emu,
+          logger,
+          users: [userEntity('carol'), userEntity('bob')],
+        },
+        async s => {
+          const port = (s.address() as AddressInfo).port;
+          emu.control.updateApp(APP.appKey, {
+            eventUrl: `http://127.0.0.1:${port}/api/dingtalk/integrations/acme/events`,
+          });
+          for (const name of ['carol', 'bob'])
             await request(s)
-              .get('/api/dingtalk/links?integrationId=acme')
-              .expect(200)
-          ).body.items;
+              .post(SIGN_IN)
+              .set('authorization', AUTH)
+              .send({
+                corpId: APP.corpId,
+                dingtalkUserId: name,
+                userEntityRef: `user:default/${name}`,
+              })
+              .expect(200);
+          const left = await emu.control.orgRemoveUser({ userId: 'carol' });
+          expect(left.pushes.map(p => p.delivered)).toEqual([true]);
+          await eventually(async () => {
+            const rows = (
+              await request(s)
+                .get('/api/dingtalk/links?integrationId=acme')
+                .expect(200)
+            ).body.items;
+            expect(
+              rows.map((r: any) => [r.userEntityRef, r.dingtalkUserId]),
+            ).toEqual([
+              ['user:default/bob', 'bob'],
+              ['user:default/carol', undefined],
+            ]);
+          }, 15_000);
           expect(
-            rows.map((r: any) => [r.userEntityRef, r.dingtalkUserId]),
-          ).toEqual([
-            ['user:default/bob', 'bob'],
-            ['user:default/carol', undefined],
-          ]);
-        });
-        expect(
-          logger.lines.some(
-            l =>
-              l.includes('link-mutate') &&
-              l.includes('unlink-left-organisation') &&
-              l.includes('user:default/carol') &&
-              /succe/i.test(l),
-          ),
-        ).toBe(true);
-      } finally {
-        await backend.stop();
-      }
+            logger.lines.some(
+              l =>
+                l.includes('link-mutate') &&
+                l.includes('unlink-left-organisation') &&
+                l.includes('user:default/carol') &&
+                /succe/i.test(l),
+            ),
+          ).toBe(true);
+        },
+      );
     });
   });
 });

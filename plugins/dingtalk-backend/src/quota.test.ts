@@ -17,21 +17,15 @@
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { notificationService } from '@backstage/plugin-notifications-node';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
-import { APP, startDingtalkBackend } from './__testUtils__/backend';
+import { APP, withDingtalkBackend } from './__testUtils__/backend';
+import { emulatorPerTest } from './__testUtils__/emulator';
 
 describe('quota warning', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
   let emu: EmulatorHandle;
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest({}, e => (emu = e));
 
   it('notifies once a month when 80% of the monthly quota is used', async () => {
     const knex = await databases.init('SQLITE_3');
@@ -42,71 +36,57 @@ describe('quota warning', () => {
       deps: {},
       factory: () => ({ send: async (n: any) => void sent.push(n) }),
     });
-    const backend = await startDingtalkBackend({
-      knex,
-      emu,
-      features: [notifications],
-    });
-    try {
-      await request(backend.server)
-        .post('/api/dingtalk/integrations')
-        .send({
-          id: 'acme',
-          name: 'Acme',
+    await withDingtalkBackend(
+      {
+        knex,
+        emu,
+        features: [notifications],
+      },
+      async s => {
+        const group = emu.control.createGroup({
           corpId: APP.corpId,
-          agentId: APP.agentId,
-          clientId: APP.appKey,
-          clientSecret: APP.appSecret,
-          aesKey: APP.aesKey,
-          token: APP.token,
-          edition: 'standard',
-        })
-        .expect(201);
-      const group = emu.control.createGroup({
-        corpId: APP.corpId,
-        title: 'G',
-        ownerUserId: 'nobody',
-        memberUserIds: [],
-      });
-      group.coolApps.push(APP.appKey);
-      const send = () =>
-        request(backend.server)
-          .post('/api/dingtalk/notify/send')
-          .send({
-            groups: [group.openConversationId],
-            message: { type: 'text', content: 'x' },
-          })
-          .expect(200);
+          title: 'G',
+          ownerUserId: 'nobody',
+          memberUserIds: [],
+        });
+        group.coolApps.push(APP.appKey);
+        const send = () =>
+          request(s)
+            .post('/api/dingtalk/notify/send')
+            .send({
+              groups: [group.openConversationId],
+              message: { type: 'text', content: 'x' },
+            })
+            .expect(200);
 
-      await send();
-      await new Promise(r => setTimeout(r, 200));
-      expect(sent).toHaveLength(0);
+        await send();
+        await new Promise(r => setTimeout(r, 200));
+        expect(sent).toHaveLength(0);
 
-      // 7,999 calls already made this month: the next one crosses 80%.
-      await knex('dingtalk_usage').insert({
-        client_id: APP.appKey,
-        day: new Date().toISOString().slice(0, 10),
-        api: 'earlier',
-        calls: 7_999,
-      });
-      await send();
-      await send();
-      await new Promise(r => setTimeout(r, 300));
-      expect(sent).toHaveLength(1);
-      expect(sent[0]).toMatchObject({
-        recipients: { type: 'broadcast' },
-        payload: {
-          severity: 'high',
-          topic: 'dingtalk-quota',
-          title: expect.stringContaining('80'),
-        },
-      });
-      const usage = await request(backend.server).get(
-        '/api/dingtalk/integrations/acme/usage',
-      );
-      expect(usage.body.percentUsed).toBeGreaterThanOrEqual(80);
-    } finally {
-      await backend.stop();
-    }
+        // 7,999 calls already made this month: the next one crosses 80%.
+        await knex('dingtalk_usage').insert({
+          client_id: APP.appKey,
+          day: new Date().toISOString().slice(0, 10),
+          api: 'earlier',
+          calls: 7_999,
+        });
+        await send();
+        await send();
+        await new Promise(r => setTimeout(r, 300));
+        expect(sent).toHaveLength(1);
+        expect(sent[0]).toMatchObject({
+          recipients: { type: 'broadcast' },
+          payload: {
+            severity: 'high',
+            topic: 'dingtalk-quota',
+            title: expect.stringContaining('80'),
+          },
+        });
+        const usage = await request(s).get(
+          '/api/dingtalk/integrations/acme/usage',
+        );
+        expect(usage.body.percentUsed).toBeGreaterThanOrEqual(80);
+      },
+    );
   });
 });

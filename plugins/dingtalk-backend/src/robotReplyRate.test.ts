@@ -15,39 +15,27 @@
  */
 
 import { TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
-  APP,
-  ENCRYPTION_KEY,
   INTEGRATION_BODY,
   startDingtalkBackend,
+  dingtalkConfig,
 } from './__testUtils__/backend';
+import { person, emulatorPerTest } from './__testUtils__/emulator';
 
 jest.setTimeout(120_000);
 
 describe('robot replies per conversation, across replicas', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-  beforeEach(async () => {
-    emu = await createEmulator({ port: 0 });
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    for (const [userId, mobile] of [
-      ['carol', '13800000003'],
-      ['dave', '13800000004'],
-    ]) {
-      emu.control.createUser({
-        corpId: APP.corpId,
-        userId,
-        name: userId,
-        mobile,
-      });
-    }
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest(
+    {
+      options: { port: 0 },
+      people: [person('carol', '13800000003'), person('dave', '13800000004')],
+    },
+    e => (emu = e),
+  );
 
   // Two replicas need a shared database: on PostgreSQL the second backend
   // has a connection pool of its own to the same database; in-memory SQLite
@@ -58,14 +46,7 @@ describe('robot replies per conversation, across replicas', () => {
       const knexA = await databases.init(databaseId);
       const shared = databaseId.startsWith('POSTGRES');
       const knexB = shared ? require('knex')(knexA.client.config) : undefined;
-      const config = {
-        dingtalk: {
-          apiBaseUrl: emu.baseUrl,
-          oapiBaseUrl: emu.baseUrl,
-          encryptionKey: ENCRYPTION_KEY,
-          robot: { repliesPerMinute: 3 },
-        },
-      };
+      const config = dingtalkConfig(emu, { robot: { repliesPerMinute: 3 } });
       const a = await startDingtalkBackend({ knex: knexA, emu, config });
       const b = knexB
         ? await startDingtalkBackend({ knex: knexB, emu, config })

@@ -16,16 +16,10 @@
 
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { DingtalkCallbackCrypto } from '@dingtalk-oncall/backstage-plugin-dingtalk-node';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
-import {
-  APP,
-  INTEGRATION_BODY,
-  startDingtalkBackend,
-} from './__testUtils__/backend';
+import { APP, withDingtalkBackend } from './__testUtils__/backend';
+import { emulatorPerTest } from './__testUtils__/emulator';
 
 jest.setTimeout(60_000);
 
@@ -58,29 +52,19 @@ function nested(depth: number, leaf: string): string {
 describe('DingTalk events are untrusted text', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest({}, e => (emu = e));
 
   it.each(databases.eachSupportedId())(
     'refuses a NUL at any depth with a 400 and stores nothing (%p)',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const backend = await startDingtalkBackend({ knex, emu });
-      try {
-        await request(backend.server)
-          .post('/api/dingtalk/integrations')
-          .send(INTEGRATION_BODY)
-          .expect(201);
+      await withDingtalkBackend({ knex, emu }, async s => {
         for (const depth of [1, 64, 65, 66, 200, 2000]) {
           const event = `{"EventType":"some_event","deep":${nested(
             depth,
             '"x\\u0000y"',
           )}}`;
-          const res = await push(backend.server, event);
+          const res = await push(s, event);
           expect([depth, res.status]).toEqual([depth, 400]);
           expect(res.body.error.message).toContain('NUL');
           // ...and a NUL in a key, as deep.
@@ -88,31 +72,23 @@ describe('DingTalk events are untrusted text', () => {
             depth,
             '{"k\\u0000":1}',
           )}}`;
-          expect((await push(backend.server, inKey)).status).toBe(400);
+          expect((await push(s, inKey)).status).toBe(400);
         }
         const [{ n }] = await knex('dingtalk_events').count({ n: '*' });
         expect(Number(n)).toBe(0);
         // The same event without the NUL is taken, as deep as it is.
         const clean = await push(
-          backend.server,
+          s,
           `{"EventType":"some_event","deep":${nested(2000, '"xy"')}}`,
         );
         expect(clean.status).toBe(200);
-      } finally {
-        await backend.stop();
-      }
+      });
     },
   );
 
   it('refuses a non-string Title (or id) with a 400 naming the field, and the group keeps its title', async () => {
     const knex = await databases.init('SQLITE_3');
-    const backend = await startDingtalkBackend({ knex, emu });
-    const s = backend.server;
-    try {
-      await request(s)
-        .post('/api/dingtalk/integrations')
-        .send(INTEGRATION_BODY)
-        .expect(201);
+    await withDingtalkBackend({ knex, emu }, async s => {
       const installed = await push(
         s,
         JSON.stringify({
@@ -155,8 +131,6 @@ describe('DingTalk events are untrusted text', () => {
         .get('/api/dingtalk/integrations/acme/groups')
         .query({ includeUninstalled: 'true' });
       expect(groups.body.items.map((g: any) => g.title)).toEqual(['SRE']);
-    } finally {
-      await backend.stop();
-    }
+    });
   });
 });

@@ -20,10 +20,12 @@ import {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { Entity } from '@backstage/catalog-model';
 import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import type { Knex } from 'knex';
+import request from 'supertest';
 import { dingtalkPlugin } from '../plugin';
 
 export const APP = {
@@ -68,16 +70,21 @@ export class CapturingLogger implements LoggerService {
   }
 }
 
-/** The API body that creates integration `acme` for the emulator's APP. */
-export const INTEGRATION_BODY = {
-  id: 'acme',
-  name: 'Acme',
+/** The emulator's APP as an integration names it, for bodies and app-config alike. */
+export const APP_CREDENTIALS = {
   corpId: APP.corpId,
   agentId: APP.agentId,
   clientId: APP.appKey,
   clientSecret: APP.appSecret,
   aesKey: APP.aesKey,
   token: APP.token,
+};
+
+/** The API body that creates integration `acme` for the emulator's APP. */
+export const INTEGRATION_BODY = {
+  id: 'acme',
+  name: 'Acme',
+  ...APP_CREDENTIALS,
   edition: 'standard',
 };
 
@@ -93,6 +100,36 @@ export function userEntity(name: string, mobile?: string): Entity {
     spec: { profile: { displayName: name } },
   };
 }
+
+/**
+ * App config for a test backend. A `dingtalk` block in `config` replaces the
+ * default one whole, so this repeats the emulator's URLs and the encryption
+ * key and adds `extra` (integrations, stream, robot settings...).
+ */
+export const dingtalkConfig = (emu: EmulatorHandle, extra: object = {}) => ({
+  dingtalk: {
+    apiBaseUrl: emu.baseUrl,
+    oapiBaseUrl: emu.baseUrl,
+    encryptionKey: ENCRYPTION_KEY,
+    ...extra,
+  },
+});
+
+/**
+ * Options of a backend whose permission policy denies everything, with
+ * `integration` declared in app-config: the API cannot create one, and the
+ * routes DingTalk calls must still work.
+ */
+export const allDeniedOptions = (
+  emu: EmulatorHandle,
+  integration: object = INTEGRATION_BODY,
+) => ({
+  features: [
+    mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+  ],
+  config: dingtalkConfig(emu, { integrations: [integration] }),
+  integration: false as const,
+});
 
 /** A backend with the dingtalk plugin, on the given database, talking to the emulator. */
 export async function startDingtalkBackend(opts: {
@@ -111,11 +148,7 @@ export async function startDingtalkBackend(opts: {
       mockServices.rootConfig.factory({
         data: {
           app: { baseUrl: 'http://localhost:3000' },
-          dingtalk: {
-            apiBaseUrl: opts.emu.baseUrl,
-            oapiBaseUrl: opts.emu.baseUrl,
-            encryptionKey: ENCRYPTION_KEY,
-          },
+          ...dingtalkConfig(opts.emu),
           ...opts.config,
         },
       }),
@@ -133,4 +166,43 @@ export async function startDingtalkBackend(opts: {
       ...(opts.features ?? []),
     ],
   });
+}
+
+export type DingtalkBackend = Awaited<ReturnType<typeof startDingtalkBackend>>;
+
+/** Creates integration `acme` over the API, as an admin does before anything else works. */
+export async function createIntegration(
+  server: DingtalkBackend['server'],
+  body: object = INTEGRATION_BODY,
+) {
+  await request(server)
+    .post('/api/dingtalk/integrations')
+    .send(body)
+    .expect(201);
+}
+
+/**
+ * Starts a backend, creates integration `acme` over the API (with
+ * `integration` as its body; `false` creates none), runs `test`, and stops
+ * the backend whatever happens, so that a failed assertion does not leave a
+ * server and its database pool running into the next test.
+ */
+export async function withDingtalkBackend<T>(
+  opts: Parameters<typeof startDingtalkBackend>[0] & {
+    integration?: object | false;
+  },
+  test: (
+    server: DingtalkBackend['server'],
+    backend: DingtalkBackend,
+  ) => Promise<T>,
+): Promise<T> {
+  const { integration, ...start } = opts;
+  const backend = await startDingtalkBackend(start);
+  try {
+    if (integration !== false)
+      await createIntegration(backend.server, integration);
+    return await test(backend.server, backend);
+  } finally {
+    await backend.stop();
+  }
 }

@@ -34,26 +34,15 @@ import {
   startDingtalkBackend,
   userEntity,
 } from './backend';
+import { eventually } from './eventually';
 
 export const CARD = '/api/dingtalk/integrations/acme/card-callback';
 export const ROTATE =
   '/api/dingtalk/integrations/acme/card-callback-secret/rotate';
 export const MINUTE = 60_000;
 
-export async function eventually<T>(
-  check: () => T | Promise<T>,
-  ms = 10_000,
-): Promise<T> {
-  const began = Date.now();
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() - began > ms) throw e;
-      await new Promise(r => setTimeout(r, 25));
-    }
-  }
-}
+// Re-exported: the card tests import everything they wait with from here.
+export { eventually };
 
 /** DingTalk's documented calcSignature(apiSecret, ts), written here independently of the backend. */
 export function dingtalkSigned(
@@ -78,6 +67,49 @@ export const clickBody = (userId = 'alice', outTrackId = 'incident-1') => ({
   spaceId: userId,
   content: JSON.stringify({
     cardPrivateData: { actionIds: ['acknowledge'], params: {} },
+  }),
+});
+
+/** A card with an action, sent to alice, whose clicks go to the `cardowner` plugin. */
+export const ALICE_CARD = {
+  integrationId: 'acme',
+  users: ['user:default/alice'],
+  message: {
+    type: 'card',
+    outTrackId: 'incident-1',
+    title: 'Checkout down',
+    markdown: 'checkout-api 5xx',
+    actions: [{ id: 'acknowledge', label: 'Acknowledge' }],
+    callback: { pluginId: 'cardowner', path: '/card-action' },
+  },
+};
+
+/** Links alice by her mobile and sends her ALICE_CARD; answers the send. */
+export async function sendAliceCard(server: any) {
+  await request(server)
+    .post('/api/dingtalk/integrations/acme/links/link-all-by-mobile')
+    .expect(200);
+  return request(server)
+    .post('/api/dingtalk/notify/send')
+    .send(ALICE_CARD)
+    .expect(200);
+}
+
+/** What the `cardowner` plugin receives for alice's click on ALICE_CARD. */
+export const aliceClick = (more: object = {}) =>
+  expect.objectContaining({
+    integrationId: 'acme',
+    outTrackId: 'incident-1',
+    action: 'acknowledge',
+    dingtalkUserId: 'alice',
+    ...more,
+  });
+
+/** What DingTalk shows the clicker once the `cardowner` plugin has acknowledged. */
+export const acknowledgedByAlice = () => ({
+  status: 200,
+  response: expect.objectContaining({
+    message: 'Acknowledged by user:default/alice',
   }),
 });
 
@@ -159,24 +191,7 @@ export async function startWithCard(
     if (!emuApp(emu).cardApiSecret)
       throw new Error('the card callback was not registered with a secret');
   });
-  await request(s)
-    .post('/api/dingtalk/integrations/acme/links/link-all-by-mobile')
-    .expect(200);
-  const sent = await request(s)
-    .post('/api/dingtalk/notify/send')
-    .send({
-      integrationId: 'acme',
-      users: ['user:default/alice'],
-      message: {
-        type: 'card',
-        outTrackId: 'incident-1',
-        title: 'Checkout down',
-        markdown: 'checkout-api 5xx',
-        actions: [{ id: 'acknowledge', label: 'Acknowledge' }],
-        callback: { pluginId: 'cardowner', path: '/card-action' },
-      },
-    })
-    .expect(200);
+  const sent = await sendAliceCard(s);
   if (sent.body.results?.[0]?.outcome !== 'sent')
     throw new Error(`the card was not sent: ${JSON.stringify(sent.body)}`);
   // What the clicker (alice) sees: a callback's reply re-renders only the

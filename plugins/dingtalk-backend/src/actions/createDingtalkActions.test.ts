@@ -16,17 +16,15 @@
 
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
   APP,
-  ENCRYPTION_KEY,
-  startDingtalkBackend,
   INTEGRATION_BODY,
+  withDingtalkBackend,
+  dingtalkConfig,
 } from '../__testUtils__/backend';
+import { person, emulatorPerTest } from '../__testUtils__/emulator';
 
 const integration = {
   ...INTEGRATION_BODY,
@@ -48,220 +46,206 @@ const invoke = (server: any, id: string, input: object) =>
 describe('dingtalk actions in the actions registry', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
-  beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard', transport: 'stream' });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'alice',
-      name: 'Alice',
-      mobile: '13800000001',
-    });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'bob',
-      name: 'Bob',
-      mobile: '13800000002',
-    });
-    emu.control.createSceneGroupTemplate({
-      corpId: APP.corpId,
-      templateId: 'tpl-1',
-      botId: 'group-bot-1',
-    });
-  });
-  afterEach(() => emu.close());
+  emulatorPerTest(
+    {
+      app: { transport: 'stream' },
+      people: [
+        person('alice', '13800000001', 'Alice'),
+        person('bob', '13800000002', 'Bob'),
+      ],
+      groupTemplate: { templateId: 'tpl-1', botId: 'group-bot-1' },
+    },
+    e => (emu = e),
+  );
 
   const config = () => ({
     backend: { actions: { pluginSources: ['dingtalk'] } },
-    dingtalk: {
-      apiBaseUrl: emu.baseUrl,
-      oapiBaseUrl: emu.baseUrl,
-      encryptionKey: ENCRYPTION_KEY,
-      stream: { leaseSeconds: 3 },
-    },
+    ...dingtalkConfig(emu, { stream: { leaseSeconds: 3 } }),
   });
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
     it('lists integrations and group chats, sends a message and opens a war room through the same services as the API', async () => {
       const knex = await databases.init(databaseId);
-      const backend = await startDingtalkBackend({
-        knex,
-        emu,
-        config: config(),
-      });
-      try {
-        const listed = await request(backend.server)
-          .get('/api/dingtalk/.backstage/actions/v1/actions')
-          .expect(200);
-        expect(listed.body.actions.map((a: any) => a.id).sort()).toEqual([
-          'dingtalk:create-war-room',
-          'dingtalk:list-group-chats',
-          'dingtalk:list-integrations',
-          'dingtalk:send-message',
-        ]);
+      await withDingtalkBackend(
+        {
+          knex,
+          emu,
+          config: config(),
+          integration: false,
+        },
+        async s => {
+          const listed = await request(s)
+            .get('/api/dingtalk/.backstage/actions/v1/actions')
+            .expect(200);
+          expect(listed.body.actions.map((a: any) => a.id).sort()).toEqual([
+            'dingtalk:create-war-room',
+            'dingtalk:list-group-chats',
+            'dingtalk:list-integrations',
+            'dingtalk:send-message',
+          ]);
 
-        await request(backend.server)
-          .post('/api/dingtalk/integrations')
-          .send(integration)
-          .expect(201);
-        const integrations = await invoke(
-          backend.server,
-          'dingtalk:list-integrations',
-          {},
-        ).expect(200);
-        expect(integrations.body.output.integrations).toEqual([
-          {
-            id: 'acme',
-            name: 'Acme',
-            corpId: APP.corpId,
-            agentId: APP.agentId,
-            clientId: APP.appKey,
-            edition: 'standard',
-            transport: 'stream',
-            source: 'database',
-          },
-        ]);
-        expect(JSON.stringify(integrations.body)).not.toContain(APP.appSecret);
-
-        const group = emu.control.createGroup({
-          corpId: APP.corpId,
-          title: 'SRE On-call',
-          ownerUserId: 'alice',
-          memberUserIds: [],
-        });
-        for (
-          let i = 0;
-          i < 200 &&
-          emu.control.streamConnections({ appKey: APP.appKey }) === 0;
-          i++
-        )
-          await new Promise(r => setTimeout(r, 50));
-        expect(
-          await emu.control.installCoolApp({
-            appKey: APP.appKey,
-            openConversationId: group.openConversationId,
-          }),
-        ).toMatchObject({ delivered: true });
-        const groups = await invoke(
-          backend.server,
-          'dingtalk:list-group-chats',
-          { query: 'sre' },
-        ).expect(200);
-        expect(groups.body.output).toEqual({
-          items: [
-            expect.objectContaining({
-              integrationId: 'acme',
-              openConversationId: group.openConversationId,
-              title: 'SRE On-call',
-              installed: true,
-            }),
-          ],
-          total: 1,
-        });
-
-        const sent = await invoke(backend.server, 'dingtalk:send-message', {
-          groups: [group.openConversationId],
-          message: {
-            type: 'markdown',
-            title: 'Deploy',
-            text: '**checkout** 1.2.3 is out',
-          },
-        }).expect(200);
-        expect(sent.body.output.results).toEqual([
-          expect.objectContaining({
-            recipientType: 'group',
-            recipient: group.openConversationId,
-            outcome: 'sent',
-          }),
-        ]);
-        expect(
-          emu.control
-            .messages({ openConversationId: group.openConversationId })
-            .map(m => (m.msgParam as any).title),
-        ).toEqual(['Deploy']);
-        // a message the schema does not allow is refused before anything is sent
-        await invoke(backend.server, 'dingtalk:send-message', {
-          groups: [group.openConversationId],
-          message: { type: 'card' },
-        }).expect(400);
-
-        const room = await invoke(backend.server, 'dingtalk:create-war-room', {
-          title: 'INC-1 checkout down',
-          ownerMobile: '13800000001',
-          members: { mobiles: ['13800000002', '13900000000'] },
-          uuid: 'incident-1',
-        }).expect(200);
-        expect(room.body.output).toMatchObject({
-          invited: ['13800000001', '13800000002'],
-          notFound: [{ who: '13900000000', reason: expect.any(String) }],
-        });
-        const created = emu.control
-          .groups()
-          .find(
-            g => g.openConversationId === room.body.output.openConversationId,
+          await request(s)
+            .post('/api/dingtalk/integrations')
+            .send(integration)
+            .expect(201);
+          const integrations = await invoke(
+            s,
+            'dingtalk:list-integrations',
+            {},
+          ).expect(200);
+          expect(integrations.body.output.integrations).toEqual([
+            {
+              id: 'acme',
+              name: 'Acme',
+              corpId: APP.corpId,
+              agentId: APP.agentId,
+              clientId: APP.appKey,
+              edition: 'standard',
+              transport: 'stream',
+              source: 'database',
+            },
+          ]);
+          expect(JSON.stringify(integrations.body)).not.toContain(
+            APP.appSecret,
           );
-        expect(created).toMatchObject({
-          title: 'INC-1 checkout down',
-          ownerUserId: 'alice',
-          templateId: 'tpl-1',
-        });
-      } finally {
-        await backend.stop();
-      }
+
+          const group = emu.control.createGroup({
+            corpId: APP.corpId,
+            title: 'SRE On-call',
+            ownerUserId: 'alice',
+            memberUserIds: [],
+          });
+          for (
+            let i = 0;
+            i < 200 &&
+            emu.control.streamConnections({ appKey: APP.appKey }) === 0;
+            i++
+          )
+            await new Promise(r => setTimeout(r, 50));
+          expect(
+            await emu.control.installCoolApp({
+              appKey: APP.appKey,
+              openConversationId: group.openConversationId,
+            }),
+          ).toMatchObject({ delivered: true });
+          const groups = await invoke(s, 'dingtalk:list-group-chats', {
+            query: 'sre',
+          }).expect(200);
+          expect(groups.body.output).toEqual({
+            items: [
+              expect.objectContaining({
+                integrationId: 'acme',
+                openConversationId: group.openConversationId,
+                title: 'SRE On-call',
+                installed: true,
+              }),
+            ],
+            total: 1,
+          });
+
+          const sent = await invoke(s, 'dingtalk:send-message', {
+            groups: [group.openConversationId],
+            message: {
+              type: 'markdown',
+              title: 'Deploy',
+              text: '**checkout** 1.2.3 is out',
+            },
+          }).expect(200);
+          expect(sent.body.output.results).toEqual([
+            expect.objectContaining({
+              recipientType: 'group',
+              recipient: group.openConversationId,
+              outcome: 'sent',
+            }),
+          ]);
+          expect(
+            emu.control
+              .messages({ openConversationId: group.openConversationId })
+              .map(m => (m.msgParam as any).title),
+          ).toEqual(['Deploy']);
+          // a message the schema does not allow is refused before anything is sent
+          await invoke(s, 'dingtalk:send-message', {
+            groups: [group.openConversationId],
+            message: { type: 'card' },
+          }).expect(400);
+
+          const room = await invoke(s, 'dingtalk:create-war-room', {
+            title: 'INC-1 checkout down',
+            ownerMobile: '13800000001',
+            members: { mobiles: ['13800000002', '13900000000'] },
+            uuid: 'incident-1',
+          }).expect(200);
+          expect(room.body.output).toMatchObject({
+            invited: ['13800000001', '13800000002'],
+            notFound: [{ who: '13900000000', reason: expect.any(String) }],
+          });
+          const created = emu.control
+            .groups()
+            .find(
+              g => g.openConversationId === room.body.output.openConversationId,
+            );
+          expect(created).toMatchObject({
+            title: 'INC-1 checkout down',
+            ownerUserId: 'alice',
+            templateId: 'tpl-1',
+          });
+        },
+      );
     }, 30_000);
 
     it('refuses every action to a caller without the permission the matching route needs', async () => {
       const knex = await databases.init(databaseId);
-      const backend = await startDingtalkBackend({
-        knex,
-        emu,
-        config: config(),
-        features: [
-          mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
-        ],
-      });
-      try {
-        const calls: Array<[string, object, string]> = [
-          ['dingtalk:list-integrations', {}, 'dingtalk.integration.read'],
-          [
-            'dingtalk:list-group-chats',
-            { integrationId: 'acme' },
-            'dingtalk.integration.read',
+      await withDingtalkBackend(
+        {
+          knex,
+          emu,
+          config: config(),
+          features: [
+            mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
           ],
-          [
-            'dingtalk:send-message',
-            {
-              integrationId: 'acme',
-              groups: ['cid1'],
-              message: { type: 'text', content: 'hi' },
-            },
-            'dingtalk.message.send',
-          ],
-          [
-            'dingtalk:create-war-room',
-            {
-              integrationId: 'acme',
-              title: 'x',
-              ownerMobile: '13800000001',
-              uuid: 'u',
-            },
-            'dingtalk.message.send',
-          ],
-        ];
-        for (const [id, input, permission] of calls) {
-          const res = await invoke(backend.server, id, input);
-          expect({
-            id,
-            status: res.status,
-            name: res.body.error?.name,
-          }).toEqual({ id, status: 403, name: 'NotAllowedError' });
-          expect(res.body.error.message).toContain(permission);
-        }
-        expect(emu.control.messages()).toEqual([]);
-        expect(emu.control.groups().filter(g => g.templateId)).toEqual([]);
-      } finally {
-        await backend.stop();
-      }
+          integration: false,
+        },
+        async s => {
+          const calls: Array<[string, object, string]> = [
+            ['dingtalk:list-integrations', {}, 'dingtalk.integration.read'],
+            [
+              'dingtalk:list-group-chats',
+              { integrationId: 'acme' },
+              'dingtalk.integration.read',
+            ],
+            [
+              'dingtalk:send-message',
+              {
+                integrationId: 'acme',
+                groups: ['cid1'],
+                message: { type: 'text', content: 'hi' },
+              },
+              'dingtalk.message.send',
+            ],
+            [
+              'dingtalk:create-war-room',
+              {
+                integrationId: 'acme',
+                title: 'x',
+                ownerMobile: '13800000001',
+                uuid: 'u',
+              },
+              'dingtalk.message.send',
+            ],
+          ];
+          for (const [id, input, permission] of calls) {
+            const res = await invoke(s, id, input);
+            expect({
+              id,
+              status: res.status,
+              name: res.body.error?.name,
+            }).toEqual({ id, status: 403, name: 'NotAllowedError' });
+            expect(res.body.error.message).toContain(permission);
+          }
+          expect(emu.control.messages()).toEqual([]);
+          expect(emu.control.groups().filter(g => g.templateId)).toEqual([]);
+        },
+      );
     });
   });
 });

@@ -27,59 +27,17 @@ describe('EventsStore', () => {
       const db = await databases.init(databaseId);
       await migrateDingtalkBackend(db);
       const store = new EventsStore(db);
-      expect(
-        await store.claim(
-          'acme',
-          'old',
-          'chat_update_title',
-          '{}',
-          '2026-01-01T00:00:00.000Z',
-          'done',
-        ),
-      ).toBe(true);
-      expect(
-        await store.claim(
-          'acme',
-          'new',
-          'chat_update_title',
-          '{}',
-          '2026-01-09T00:00:00.000Z',
-          'done',
-        ),
-      ).toBe(true);
-      expect(
-        await store.claim(
-          'acme',
-          'old',
-          'chat_update_title',
-          '{}',
-          '2026-01-01T00:00:01.000Z',
-          'done',
-        ),
-      ).toBe(false);
+      // Every claim here differs only in its key and time.
+      const claim = (key: string, at: string) =>
+        store.claim('acme', key, 'chat_update_title', '{}', at, 'done');
+      expect(await claim('old', '2026-01-01T00:00:00.000Z')).toBe(true);
+      expect(await claim('new', '2026-01-09T00:00:00.000Z')).toBe(true);
+      expect(await claim('old', '2026-01-01T00:00:01.000Z')).toBe(false);
 
       expect(await store.prune('2026-01-02T00:00:00.000Z')).toBe(1);
       // The old key is forgotten; the recent one is still a duplicate.
-      expect(
-        await store.claim(
-          'acme',
-          'new',
-          'chat_update_title',
-          '{}',
-          '2026-01-09T00:00:01.000Z',
-          'done',
-        ),
-      ).toBe(false);
-      expect(
-        await store.claim(
-          'acme',
-          'old',
-          'chat_update_title',
-          '{}',
-          '2026-01-09T00:00:02.000Z',
-          'done',
-        ),
-      ).toBe(true);
+      expect(await claim('new', '2026-01-09T00:00:01.000Z')).toBe(false);
+      expect(await claim('old', '2026-01-09T00:00:02.000Z')).toBe(true);
     },
   );
 });
