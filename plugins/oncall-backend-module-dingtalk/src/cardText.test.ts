@@ -14,17 +14,17 @@
  * limitations under the License.
  */
 
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
+import { startOncallWithDingtalk as start } from './__testUtils__/backend';
+import { startEmulator } from './__testUtils__/emulator';
+import { groupWithCoolApp, onlyCardIn } from './__testUtils__/groups';
 import {
-  APP,
-  eventually,
-  SERVICE,
-  startOncallWithDingtalk as start,
-} from './__testUtils__/backend';
+  atOnce,
+  createWebhook,
+  groupTarget,
+  putRule,
+} from './__testUtils__/oncallApi';
 
 jest.setTimeout(60_000);
 
@@ -45,8 +45,7 @@ const EVIL = {
 describe('alert text in DingTalk cards', () => {
   let emu: EmulatorHandle;
   beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
+    emu = await startEmulator();
   });
   afterEach(() => emu.close());
 
@@ -55,54 +54,23 @@ describe('alert text in DingTalk cards', () => {
       channelConfig: { allowedLinkHosts: ['grafana.example.com'] },
     });
     try {
-      const group = emu.control.createGroup({
-        corpId: APP.corpId,
+      const { group } = await groupWithCoolApp(emu, {
         title: 'SRE On-call',
         ownerUserId: 'owner',
         memberUserIds: [],
       });
-      await emu.control.installCoolApp({
-        appKey: APP.appKey,
-        openConversationId: group.openConversationId,
-      });
-      await request(server)
-        .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
-        .send({
-          name: 'Checkout',
-          steps: [
-            {
-              delayMinutes: 0,
-              targets: [
-                {
-                  type: 'channel',
-                  channel: 'dingtalk',
-                  id: group.openConversationId,
-                  title: 'SRE On-call',
-                  integrationId: 'demo',
-                },
-              ],
-            },
-          ],
-        })
-        .expect(200);
-      const hook = await request(server)
-        .post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`)
-        .send({ name: 'evil' })
-        .expect(201);
+      await putRule(server, [
+        atOnce(groupTarget(group.openConversationId, 'SRE On-call')),
+      ]);
+      const token = await createWebhook(server, 'evil');
+      // The token in the header, not the path: the other way alerts come in.
       await request(server)
         .post('/api/oncall/alerts')
-        .set('Authorization', `Bearer ${hook.body.token}`)
+        .set('Authorization', `Bearer ${token}`)
         .send(EVIL)
         .expect(202);
 
-      await eventually(() =>
-        expect(
-          emu.control.cards({ openConversationId: group.openConversationId }),
-        ).toHaveLength(1),
-      );
-      const [card] = emu.control.cards({
-        openConversationId: group.openConversationId,
-      });
+      const card = await onlyCardIn(emu, group.openConversationId);
       const { markdown, title } = card.cardParamMap;
       for (const text of [markdown, title]) {
         expect(text).not.toContain('https://evil.example');

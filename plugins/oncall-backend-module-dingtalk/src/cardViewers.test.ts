@@ -14,18 +14,20 @@
  * limitations under the License.
  */
 
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
-  alertmanager,
-  APP,
   eventually,
-  SERVICE,
   startOncallWithDingtalk as start,
 } from './__testUtils__/backend';
+import { startEmulator } from './__testUtils__/emulator';
+import { groupWithCoolApp } from './__testUtils__/groups';
+import {
+  atOnce,
+  groupTarget,
+  linkAllByMobile,
+  raiseAlert,
+} from './__testUtils__/oncallApi';
 
 // A loaded machine starts the backends slowly and delivers late: generous
 // waits, the same assertions.
@@ -39,67 +41,22 @@ const WAIT_MS = 30_000;
 describe('every viewer of an incident card sees every status change', () => {
   let emu: EmulatorHandle;
   beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    for (const [userId, mobile] of [
-      ['alice', '13800000001'],
-      ['bob', '13800000002'],
-      ['carol', '13800000003'],
-    ])
-      emu.control.createUser({
-        corpId: APP.corpId,
-        userId,
-        name: userId,
-        mobile,
-      });
+    emu = await startEmulator({ people: ['alice', 'bob', 'carol'] });
   });
   afterEach(() => emu.close());
 
   it('after a click in a group and after a change made in Backstage', async () => {
     const { backend, server } = await start(emu);
     try {
-      const group = emu.control.createGroup({
-        corpId: APP.corpId,
+      const { group } = await groupWithCoolApp(emu, {
         title: 'SRE On-call',
         ownerUserId: 'alice',
         memberUserIds: ['alice', 'bob', 'carol'],
       });
-      await emu.control.installCoolApp({
-        appKey: APP.appKey,
-        openConversationId: group.openConversationId,
-      });
-      await request(server)
-        .post('/api/dingtalk/integrations/demo/links/link-all-by-mobile')
-        .expect(200);
-      await request(server)
-        .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
-        .send({
-          name: 'Checkout',
-          steps: [
-            {
-              delayMinutes: 0,
-              targets: [
-                {
-                  type: 'channel',
-                  channel: 'dingtalk',
-                  id: group.openConversationId,
-                  title: 'SRE On-call',
-                  integrationId: 'demo',
-                },
-              ],
-            },
-          ],
-        })
-        .expect(200);
-      const hook = await request(server)
-        .post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`)
-        .send({ name: 'alertmanager' })
-        .expect(201);
-      const fired = await request(server)
-        .post(`/api/oncall/alerts/${hook.body.token}`)
-        .send(alertmanager('firing'))
-        .expect(202);
-      const id = fired.body.results[0].incidentId;
+      await linkAllByMobile(server);
+      const { id } = await raiseAlert(server, [
+        atOnce(groupTarget(group.openConversationId, 'SRE On-call')),
+      ]);
       // The card is at DingTalk before the module has recorded it (and a
       // click before that finds no card to update for the others): wait for
       // the delivery in the timeline, which is written after both.

@@ -19,19 +19,24 @@
 // and one of them killed: its database connections are cut, as when the
 // process dies, so nothing it still holds in memory reaches the database.
 import { TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import type { Knex } from 'knex';
 import request from 'supertest';
 import {
   alertmanager,
-  APP,
   eventually,
-  SERVICE,
   startOncallWithDingtalk as start,
 } from './__testUtils__/backend';
+import { startEmulator } from './__testUtils__/emulator';
+import { groupWithCoolApp } from './__testUtils__/groups';
+import {
+  atOnce,
+  createWebhook,
+  groupTarget,
+  linkAllByMobile,
+  putRule,
+  userTarget,
+} from './__testUtils__/oncallApi';
 
 jest.setTimeout(120_000);
 
@@ -42,18 +47,7 @@ describe('two replicas, one killed', () => {
   const postgres = databases.eachSupportedId();
   let emu: EmulatorHandle;
   beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    for (const [userId, mobile] of [
-      ['alice', '13800000001'],
-      ['bob', '13800000002'],
-    ])
-      emu.control.createUser({
-        corpId: APP.corpId,
-        userId,
-        name: userId,
-        mobile,
-      });
+    emu = await startEmulator({ people: ['alice', 'bob'] });
   });
   afterEach(() => emu.close());
 
@@ -65,15 +59,10 @@ describe('two replicas, one killed', () => {
     const knexB: Knex = require('knex')(knexA.client.config);
     const a = await start(emu, { ...opts, knex: knexA, realTime: true });
     let b: Replica | undefined;
-    const group = emu.control.createGroup({
-      corpId: APP.corpId,
+    const { group } = await groupWithCoolApp(emu, {
       title: 'SRE',
       ownerUserId: 'alice',
       memberUserIds: ['bob'],
-    });
-    await emu.control.installCoolApp({
-      appKey: APP.appKey,
-      openConversationId: group.openConversationId,
     });
     return {
       a,
@@ -101,15 +90,8 @@ describe('two replicas, one killed', () => {
   }
 
   async function ruleAndHook(server: Replica['server'], steps: object[]) {
-    await request(server)
-      .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
-      .send({ name: 'Checkout', steps })
-      .expect(200);
-    const hook = await request(server)
-      .post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`)
-      .send({ name: 'alertmanager' })
-      .expect(201);
-    return hook.body.token as string;
+    await putRule(server, steps);
+    return createWebhook(server);
   }
 
   /** How many cards of the group show the incident: its own, or a digest line. */
@@ -137,17 +119,7 @@ describe('two replicas, one killed', () => {
         await r.startB();
         try {
           const token = await ruleAndHook(r.a.server, [
-            {
-              delayMinutes: 0,
-              targets: [
-                {
-                  type: 'channel',
-                  channel: 'dingtalk',
-                  id: r.group,
-                  integrationId: 'demo',
-                },
-              ],
-            },
+            atOnce(groupTarget(r.group)),
           ]);
           const ids: string[] = [];
           for (let i = 0; i < 10; i++) {
@@ -210,22 +182,9 @@ describe('two replicas, one killed', () => {
           aggregation: { maxCardsPerMinute: 1000 },
         });
         try {
-          await request(r.a.server)
-            .post('/api/dingtalk/integrations/demo/links/link-all-by-mobile')
-            .expect(200);
+          await linkAllByMobile(r.a.server);
           const token = await ruleAndHook(r.a.server, [
-            {
-              delayMinutes: 0,
-              targets: [
-                {
-                  type: 'channel',
-                  channel: 'dingtalk',
-                  id: r.group,
-                  integrationId: 'demo',
-                },
-                { type: 'user', ref: 'user:default/alice' },
-              ],
-            },
+            atOnce(groupTarget(r.group), userTarget('user:default/alice')),
           ]);
           // DingTalk is slow: replica a is inside its steps when it dies.
           emu.control.injectFault({

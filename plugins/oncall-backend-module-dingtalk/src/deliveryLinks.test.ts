@@ -15,28 +15,23 @@
  */
 
 import { TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
-  APP,
-  eventually,
   SERVICE,
   startOncallWithDingtalk as start,
 } from './__testUtils__/backend';
+import { startEmulator } from './__testUtils__/emulator';
+import { groupWithCoolApp, onlyCardIn } from './__testUtils__/groups';
+import { atOnce, groupTarget, putRule } from './__testUtils__/oncallApi';
 
 jest.setTimeout(180_000);
-
-const SP = encodeURIComponent(SERVICE);
 
 describe('links from the incident page to the DingTalk operation records', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
   beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
+    emu = await startEmulator();
   });
   afterEach(() => emu.close());
 
@@ -46,46 +41,19 @@ describe('links from the incident page to the DingTalk operation records', () =>
       const knex = await databases.init(databaseId);
       const { backend, server, tick } = await start(emu, { knex });
       try {
-        const group = emu.control.createGroup({
-          corpId: APP.corpId,
+        const { group } = await groupWithCoolApp(emu, {
           title: 'SRE On-call',
           ownerUserId: 'alice',
           memberUserIds: [],
         });
-        await emu.control.installCoolApp({
-          appKey: APP.appKey,
-          openConversationId: group.openConversationId,
-        });
-        await request(server)
-          .put(`/api/oncall/services/${SP}/rule`)
-          .send({
-            name: 'Checkout',
-            steps: [
-              {
-                delayMinutes: 0,
-                targets: [
-                  {
-                    type: 'channel',
-                    channel: 'dingtalk',
-                    id: group.openConversationId,
-                    integrationId: 'demo',
-                  },
-                ],
-              },
-            ],
-          })
-          .expect(200);
+        await putRule(server, [atOnce(groupTarget(group.openConversationId))]);
         const incident = await request(server)
           .post('/api/oncall/incidents')
           .send({ title: 'Checkout down', serviceRef: SERVICE })
           .expect(201);
         const id: string = incident.body.id;
         await tick();
-        await eventually(() =>
-          expect(
-            emu.control.cards({ openConversationId: group.openConversationId }),
-          ).toHaveLength(1),
-        );
+        await onlyCardIn(emu, group.openConversationId);
 
         const links = await request(server)
           .get(`/api/oncall/incidents/${id}/deliveries`)

@@ -20,10 +20,7 @@
 // destination, the client retries such calls, and the engine runs a step
 // again while a delivery failed for now: no card twice, none missing.
 import { TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
   alertmanager,
@@ -31,6 +28,16 @@ import {
   service,
   startOncallWithDingtalk as start,
 } from './__testUtils__/backend';
+import { startEmulator } from './__testUtils__/emulator';
+import { groupWithCoolApp } from './__testUtils__/groups';
+import {
+  atOnce,
+  createWebhook,
+  groupTarget,
+  linkAllByMobile,
+  putRule,
+  userTarget,
+} from './__testUtils__/oncallApi';
 
 jest.setTimeout(300_000);
 
@@ -41,14 +48,7 @@ describe('under 30% "applied, answer lost" faults', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
   beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'alice',
-      name: 'Alice',
-      mobile: '13800000001',
-    });
+    emu = await startEmulator({ people: { alice: 'Alice' } });
     // Not about the per-group robot rate (groupThrottle.test.ts is): with
     // retries of lost answers a group can pass 20 posts in a minute, and
     // whether it does depended on timing. Lifted, the outcome does not.
@@ -72,50 +72,27 @@ describe('under 30% "applied, answer lost" faults', () => {
         // 5 incidents per group (DingTalk's per-group rate is lifted above).
         const groups: string[] = [];
         const hooks: string[] = [];
-        await request(server)
-          .post('/api/dingtalk/integrations/demo/links/link-all-by-mobile')
-          .expect(200);
+        await linkAllByMobile(server);
         for (let g = 0; g < GROUPS; g++) {
-          const { openConversationId } = emu.control.createGroup({
-            corpId: APP.corpId,
+          const { group } = await groupWithCoolApp(emu, {
             title: `Team ${g}`,
             ownerUserId: 'alice',
             memberUserIds: [],
           });
-          await emu.control.installCoolApp({
-            appKey: APP.appKey,
-            openConversationId,
-          });
+          const { openConversationId } = group;
           groups.push(openConversationId);
-          const ref = encodeURIComponent(`component:default/svc-${g}`);
-          await request(server)
-            .put(`/api/oncall/services/${ref}/rule`)
-            .send({
-              name: `svc-${g}`,
-              steps: [
-                {
-                  delayMinutes: 0,
-                  targets: [
-                    {
-                      type: 'channel',
-                      channel: 'dingtalk',
-                      id: openConversationId,
-                      integrationId: 'demo',
-                    },
-                    { type: 'user', ref: 'user:default/alice' },
-                  ],
-                },
-              ],
-            })
-            .expect(200);
-          hooks.push(
-            (
-              await request(server)
-                .post(`/api/oncall/services/${ref}/webhooks`)
-                .send({ name: 'alertmanager' })
-                .expect(201)
-            ).body.token,
+          const serviceRef = `component:default/svc-${g}`;
+          await putRule(
+            server,
+            [
+              atOnce(
+                groupTarget(openConversationId),
+                userTarget('user:default/alice'),
+              ),
+            ],
+            { name: `svc-${g}`, serviceRef },
           );
+          hooks.push(await createWebhook(server, 'alertmanager', serviceRef));
         }
         emu.control.injectFault({
           api: '*',

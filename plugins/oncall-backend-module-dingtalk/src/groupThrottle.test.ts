@@ -22,18 +22,22 @@
 // Nothing is lost, nothing is posted twice, and the group is left alone
 // while DingTalk would refuse it.
 import { TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
-import request from 'supertest';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import {
   alertmanager,
   APP,
   eventually,
-  SERVICE,
   startOncallWithDingtalk as start,
 } from './__testUtils__/backend';
+import { startEmulator } from './__testUtils__/emulator';
+import { groupWithCoolApp } from './__testUtils__/groups';
+import {
+  atOnce,
+  createWebhook,
+  fireAlert,
+  groupTarget,
+  putRule,
+} from './__testUtils__/oncallApi';
 
 jest.setTimeout(240_000);
 
@@ -49,13 +53,9 @@ describe('a storm into one group beyond its robot rate (130101)', () => {
   let ahead = 0;
   beforeEach(async () => {
     ahead = 0;
-    emu = await createEmulator({ now: () => Date.now() + ahead });
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'alice',
-      name: 'Alice',
-      mobile: '13800000001',
+    emu = await startEmulator({
+      people: { alice: 'Alice' },
+      emulator: { now: () => Date.now() + ahead },
     });
     emu.control.setRobotGroupRate({
       perMinute: PER_MINUTE,
@@ -78,50 +78,24 @@ describe('a storm into one group beyond its robot rate (130101)', () => {
         },
       });
       try {
-        const { openConversationId } = emu.control.createGroup({
-          corpId: APP.corpId,
+        const {
+          group: { openConversationId },
+        } = await groupWithCoolApp(emu, {
           title: 'SRE On-call',
           ownerUserId: 'alice',
           memberUserIds: ['alice'],
         });
-        await emu.control.installCoolApp({
-          appKey: APP.appKey,
-          openConversationId,
-        });
-        const ref = encodeURIComponent(SERVICE);
-        await request(server)
-          .put(`/api/oncall/services/${ref}/rule`)
-          .send({
-            name: 'Checkout',
-            steps: [
-              {
-                delayMinutes: 0,
-                targets: [
-                  {
-                    type: 'channel',
-                    channel: 'dingtalk',
-                    id: openConversationId,
-                    integrationId: 'demo',
-                  },
-                ],
-              },
-            ],
-          })
-          .expect(200);
-        const hook = (
-          await request(server)
-            .post(`/api/oncall/services/${ref}/webhooks`)
-            .send({ name: 'alertmanager' })
-            .expect(201)
-        ).body.token;
+        await putRule(server, [atOnce(groupTarget(openConversationId))]);
+        const hook = await createWebhook(server);
         const ids: string[] = [];
-        for (let i = 0; i < ALERTS; i++) {
-          const fired = await request(server)
-            .post(`/api/oncall/alerts/${hook}`)
-            .send(alertmanager('firing', `fp-${i}`, `Alert ${i}`))
-            .expect(202);
-          ids.push(fired.body.results[0].incidentId);
-        }
+        for (let i = 0; i < ALERTS; i++)
+          ids.push(
+            await fireAlert(
+              server,
+              hook,
+              alertmanager('firing', `fp-${i}`, `Alert ${i}`),
+            ),
+          );
         const outcomesOf = async (id: string) =>
           (
             await knex('oncall_timeline')

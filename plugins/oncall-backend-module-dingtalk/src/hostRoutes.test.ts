@@ -15,62 +15,43 @@
  */
 
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
-  APP,
   eventually,
   SERVICE,
   startOncallWithDingtalk as start,
 } from './__testUtils__/backend';
+import { startEmulator } from './__testUtils__/emulator';
+import { groupWithCoolApp } from './__testUtils__/groups';
+import {
+  atOnce,
+  groupTarget,
+  linkAllByMobile,
+  putRule,
+  userTarget,
+} from './__testUtils__/oncallApi';
 
 jest.setTimeout(120_000);
-
-const SP = encodeURIComponent(SERVICE);
 
 describe('the host routes of the on-call UI, with DingTalk on the emulator', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
   beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    for (const [userId, mobile] of [
-      ['alice', '13800000001'],
-      ['bob', '13800000002'],
-      ['mockdt', '13800000009'],
-    ]) {
-      emu.control.createUser({
-        corpId: APP.corpId,
-        userId,
-        name: userId,
-        mobile,
-      });
-    }
-    emu.control.createSceneGroupTemplate({
-      corpId: APP.corpId,
-      templateId: 'tpl',
-      botId: 'group-bot',
+    emu = await startEmulator({
+      people: ['alice', 'bob', 'mockdt'],
+      warRoomTemplate: true,
     });
   });
   afterEach(() => emu.close());
 
   async function setUp(server: any) {
-    const group = emu.control.createGroup({
-      corpId: APP.corpId,
+    const { group } = await groupWithCoolApp(emu, {
       title: 'SRE On-call',
       ownerUserId: 'alice',
       memberUserIds: ['bob'],
     });
-    await emu.control.installCoolApp({
-      appKey: APP.appKey,
-      openConversationId: group.openConversationId,
-    });
-    await request(server)
-      .post('/api/dingtalk/integrations/demo/links/link-all-by-mobile')
-      .expect(200);
+    await linkAllByMobile(server);
     return group;
   }
 
@@ -86,27 +67,13 @@ describe('the host routes of the on-call UI, with DingTalk on the emulator', () 
           .set('Authorization', mockCredentials.user.header('user:default/bob'))
           .send({ channels: { dingtalk: { direct: false } } })
           .expect(200);
-        await request(server)
-          .put(`/api/oncall/services/${SP}/rule`)
-          .send({
-            name: 'Checkout',
-            steps: [
-              {
-                delayMinutes: 0,
-                targets: [
-                  {
-                    type: 'channel',
-                    channel: 'dingtalk',
-                    id: group.openConversationId,
-                    integrationId: 'demo',
-                  },
-                  { type: 'user', ref: 'user:default/alice' },
-                  { type: 'user', ref: 'user:default/bob' },
-                ],
-              },
-            ],
-          })
-          .expect(200);
+        await putRule(server, [
+          atOnce(
+            groupTarget(group.openConversationId),
+            userTarget('user:default/alice'),
+            userTarget('user:default/bob'),
+          ),
+        ]);
         const incident = await request(server)
           .post('/api/oncall/incidents')
           .send({ title: 'Checkout down', serviceRef: SERVICE })

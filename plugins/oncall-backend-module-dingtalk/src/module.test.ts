@@ -15,54 +15,39 @@
  */
 
 import { mockCredentials } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
   alertmanager,
   APP,
   eventually,
   MINUTE,
-  SERVICE,
   startOncallWithDingtalk as start,
   T0,
 } from './__testUtils__/backend';
+import { startEmulator } from './__testUtils__/emulator';
+import { current, groupWithCoolApp, onlyCardIn } from './__testUtils__/groups';
+import {
+  atOnce,
+  createWebhook,
+  groupTarget,
+  linkAllByMobile,
+  putRule,
+  raiseAlert,
+  userTarget,
+} from './__testUtils__/oncallApi';
 
 describe('DingTalk as an on-call channel, end to end against the emulator', () => {
   let emu: EmulatorHandle;
   beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'alice',
-      name: 'Alice',
-      mobile: '13800000001',
-    });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'bob',
-      name: 'Bob',
-      mobile: '13800000002',
-    });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'carol',
-      name: 'Carol (no Backstage account)',
-      mobile: '13800000003',
-    });
-    emu.control.createUser({
-      corpId: APP.corpId,
-      userId: 'mockdt',
-      name: 'The signed-in test user',
-      mobile: '13800000009',
-    });
-    emu.control.createSceneGroupTemplate({
-      corpId: APP.corpId,
-      templateId: 'tpl',
-      botId: 'group-bot',
+    emu = await startEmulator({
+      people: {
+        alice: 'Alice',
+        bob: 'Bob',
+        carol: 'Carol (no Backstage account)',
+        mockdt: 'The signed-in test user',
+      },
+      warRoomTemplate: true,
     });
   });
   afterEach(() => emu.close());
@@ -70,21 +55,13 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
   it('pages a group then a person, acknowledges from the card as the linked user, and keeps both cards current', async () => {
     const { backend, server, clock, tick } = await start(emu);
     try {
-      const group = emu.control.createGroup({
-        corpId: APP.corpId,
+      const { group, installed } = await groupWithCoolApp(emu, {
         title: 'SRE On-call',
         ownerUserId: 'alice',
         memberUserIds: ['bob', 'carol'],
       });
-      expect(
-        await emu.control.installCoolApp({
-          appKey: APP.appKey,
-          openConversationId: group.openConversationId,
-        }),
-      ).toMatchObject({ delivered: true });
-      const linked = await request(server)
-        .post('/api/dingtalk/integrations/demo/links/link-all-by-mobile')
-        .expect(200);
+      expect(installed).toMatchObject({ delivered: true });
+      const linked = await linkAllByMobile(server);
       expect(linked.body.linked).toEqual([
         'user:default/alice',
         'user:default/bob',
@@ -103,49 +80,13 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
         }),
       ]);
 
-      await request(server)
-        .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
-        .send({
-          name: 'Checkout',
-          steps: [
-            {
-              delayMinutes: 0,
-              targets: [
-                {
-                  type: 'channel',
-                  channel: 'dingtalk',
-                  id: group.openConversationId,
-                  title: 'SRE On-call',
-                  integrationId: 'demo',
-                },
-              ],
-            },
-            {
-              delayMinutes: 5,
-              targets: [{ type: 'user', ref: 'user:default/alice' }],
-            },
-          ],
-        })
-        .expect(200);
-      const hook = await request(server)
-        .post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`)
-        .send({ name: 'alertmanager' })
-        .expect(201);
-      const fired = await request(server)
-        .post(`/api/oncall/alerts/${hook.body.token}`)
-        .send(alertmanager('firing'))
-        .expect(202);
-      const id = fired.body.results[0].incidentId;
+      const { token, id } = await raiseAlert(server, [
+        atOnce(groupTarget(group.openConversationId, 'SRE On-call')),
+        { delayMinutes: 5, targets: [userTarget('user:default/alice')] },
+      ]);
 
       // step 1: the group gets the card
-      await eventually(() =>
-        expect(
-          emu.control.cards({ openConversationId: group.openConversationId }),
-        ).toHaveLength(1),
-      );
-      const groupCard = emu.control.cards({
-        openConversationId: group.openConversationId,
-      })[0];
+      const groupCard = await onlyCardIn(emu, group.openConversationId);
       expect(groupCard.cardParamMap).toMatchObject({
         status: 'triggered',
         severity: 'critical',
@@ -202,14 +143,12 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
         'carol',
       );
       await eventually(() => {
-        expect(
-          emu.control.cards({ outTrackId: groupCard.outTrackId })[0]
-            .cardParamMap.status,
-        ).toBe('acknowledged');
-        expect(
-          emu.control.cards({ outTrackId: aliceCard.outTrackId })[0]
-            .cardParamMap.status,
-        ).toBe('acknowledged');
+        expect(current(emu, groupCard).cardParamMap.status).toBe(
+          'acknowledged',
+        );
+        expect(current(emu, aliceCard).cardParamMap.status).toBe(
+          'acknowledged',
+        );
       });
 
       // a war room for the incident, opened by the signed-in user (mock)
@@ -246,10 +185,9 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
       ).toBe(rooms[0].openConversationId);
       await eventually(() =>
         expect(
-          JSON.parse(
-            emu.control.cards({ outTrackId: groupCard.outTrackId })[0]
-              .cardParamMap.actions,
-          ).map((a: any) => a.id),
+          JSON.parse(current(emu, groupCard).cardParamMap.actions).map(
+            (a: any) => a.id,
+          ),
         ).toContain('war-room'),
       );
       // A group named in the body must look like one; the reason comes back.
@@ -282,30 +220,20 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
 
       // the alert clears; the incident resolves and the cards say so
       await request(server)
-        .post(`/api/oncall/alerts/${hook.body.token}`)
+        .post(`/api/oncall/alerts/${token}`)
         .send(alertmanager('resolved'))
         .expect(202);
       await eventually(() => {
-        expect(
-          emu.control.cards({ outTrackId: groupCard.outTrackId })[0]
-            .cardParamMap.status,
-        ).toBe('resolved');
-        expect(
-          emu.control.cards({ outTrackId: aliceCard.outTrackId })[0]
-            .cardParamMap.status,
-        ).toBe('resolved');
+        expect(current(emu, groupCard).cardParamMap.status).toBe('resolved');
+        expect(current(emu, aliceCard).cardParamMap.status).toBe('resolved');
       });
       expect(
-        JSON.parse(
-          emu.control.cards({ outTrackId: groupCard.outTrackId })[0]
-            .cardParamMap.actions,
-        ).map((a: any) => a.id),
+        JSON.parse(current(emu, groupCard).cardParamMap.actions).map(
+          (a: any) => a.id,
+        ),
       ).toEqual(['war-room', 'open']);
       // The war room's own card follows the incident too.
-      expect(
-        emu.control.cards({ outTrackId: roomCard.outTrackId })[0].cardParamMap
-          .status,
-      ).toBe('resolved');
+      expect(current(emu, roomCard).cardParamMap.status).toBe('resolved');
     } finally {
       await backend.stop();
     }
@@ -315,18 +243,12 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
     emu.control.updateApp(APP.appKey, { transport: 'stream' });
     const { backend, server } = await start(emu, { transport: 'stream' });
     try {
-      const group = emu.control.createGroup({
-        corpId: APP.corpId,
+      const { group, installed } = await groupWithCoolApp(emu, {
         title: 'SRE On-call',
         ownerUserId: 'alice',
         memberUserIds: ['bob'],
       });
-      expect(
-        await emu.control.installCoolApp({
-          appKey: APP.appKey,
-          openConversationId: group.openConversationId,
-        }),
-      ).toMatchObject({ delivered: true, transport: 'stream' });
+      expect(installed).toMatchObject({ delivered: true, transport: 'stream' });
       const targets = await request(server)
         .get('/api/oncall/channels/dingtalk/targets?q=sre')
         .expect(200);
@@ -336,48 +258,12 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
           title: 'SRE On-call',
         }),
       ]);
-      await request(server)
-        .post('/api/dingtalk/integrations/demo/links/link-all-by-mobile')
-        .expect(200);
-      await request(server)
-        .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
-        .send({
-          name: 'Checkout',
-          steps: [
-            {
-              delayMinutes: 0,
-              targets: [
-                {
-                  type: 'channel',
-                  channel: 'dingtalk',
-                  id: group.openConversationId,
-                  title: 'SRE On-call',
-                  integrationId: 'demo',
-                },
-              ],
-            },
-          ],
-        })
-        .expect(200);
-      const hook = await request(server)
-        .post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`)
-        .send({ name: 'alertmanager' })
-        .expect(201);
-      const id = (
-        await request(server)
-          .post(`/api/oncall/alerts/${hook.body.token}`)
-          .send(alertmanager('firing'))
-          .expect(202)
-      ).body.results[0].incidentId;
+      await linkAllByMobile(server);
+      const { id } = await raiseAlert(server, [
+        atOnce(groupTarget(group.openConversationId, 'SRE On-call')),
+      ]);
 
-      await eventually(() =>
-        expect(
-          emu.control.cards({ openConversationId: group.openConversationId }),
-        ).toHaveLength(1),
-      );
-      const [card] = emu.control.cards({
-        openConversationId: group.openConversationId,
-      });
+      const card = await onlyCardIn(emu, group.openConversationId);
       expect(card.callbackType).toBe('STREAM');
       const click = await emu.control.clickCardButton({
         outTrackId: card.outTrackId,
@@ -392,10 +278,7 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
         acknowledgedBy: 'user:default/bob',
       });
       await eventually(() =>
-        expect(
-          emu.control.cards({ outTrackId: card.outTrackId })[0].cardParamMap
-            .status,
-        ).toBe('acknowledged'),
+        expect(current(emu, card).cardParamMap.status).toBe('acknowledged'),
       );
       // No URL was ever given to DingTalk: everything came over the stream.
       expect(emu.state.apps.get(APP.appKey)?.eventUrl).toBeUndefined();
@@ -410,45 +293,21 @@ describe('DingTalk as an on-call channel, end to end against the emulator', () =
       aggregation: { maxCardsPerMinute: 20, digestSeconds: 1 },
     });
     try {
-      const group = emu.control.createGroup({
-        corpId: APP.corpId,
+      const { group } = await groupWithCoolApp(emu, {
         title: 'Storm',
         ownerUserId: 'alice',
         memberUserIds: [],
       });
-      await emu.control.installCoolApp({
-        appKey: APP.appKey,
-        openConversationId: group.openConversationId,
+      await putRule(server, [atOnce(groupTarget(group.openConversationId))], {
+        name: 'Storm',
       });
-      await request(server)
-        .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
-        .send({
-          name: 'Storm',
-          steps: [
-            {
-              delayMinutes: 0,
-              targets: [
-                {
-                  type: 'channel',
-                  channel: 'dingtalk',
-                  id: group.openConversationId,
-                  integrationId: 'demo',
-                },
-              ],
-            },
-          ],
-        })
-        .expect(200);
-      const hook = await request(server)
-        .post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`)
-        .send({ name: 'storm' })
-        .expect(201);
+      const token = await createWebhook(server, 'storm');
       const before = emu.control.calls().byApp[APP.appKey].total;
       for (let i = 0; i < 1000; i += 50) {
         await Promise.all(
           Array.from({ length: 50 }, (_, j) =>
             request(server)
-              .post(`/api/oncall/alerts/${hook.body.token}`)
+              .post(`/api/oncall/alerts/${token}`)
               .send(alertmanager('firing', `fp-${i + j}`, `Alert ${i + j}`))
               .expect(202),
           ),

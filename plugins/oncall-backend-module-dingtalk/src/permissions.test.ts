@@ -19,19 +19,22 @@ import {
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
-  alertmanager,
   APP,
-  eventually,
   SERVICE,
   startOncallWithDingtalk as start,
   user,
 } from './__testUtils__/backend';
+import { MOBILE, startEmulator } from './__testUtils__/emulator';
+import { current, groupWithCoolApp, onlyCardIn } from './__testUtils__/groups';
+import {
+  atOnce,
+  groupTarget,
+  linkAllByMobile,
+  raiseAlert,
+} from './__testUtils__/oncallApi';
 import { TestPolicy } from './__testUtils__/policy';
 
 const READER = 'user:default/reader';
@@ -68,23 +71,9 @@ function recordingAuditor(events: AuditRecord[]) {
 describe('DingTalk clicks and war rooms under a real permission policy', () => {
   let emu: EmulatorHandle;
   beforeEach(async () => {
-    emu = await createEmulator();
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    for (const [userId, mobile] of [
-      ['alice', '13800000001'],
-      ['reader', '13800000004'],
-      ['mockdt', '13800000009'],
-    ])
-      emu.control.createUser({
-        corpId: APP.corpId,
-        userId,
-        name: userId,
-        mobile,
-      });
-    emu.control.createSceneGroupTemplate({
-      corpId: APP.corpId,
-      templateId: 'tpl',
-      botId: 'group-bot',
+    emu = await startEmulator({
+      people: ['alice', 'reader', 'mockdt'],
+      warRoomTemplate: true,
     });
   });
   afterEach(() => emu.close());
@@ -92,67 +81,27 @@ describe('DingTalk clicks and war rooms under a real permission policy', () => {
   it('refuses a read-only linked user from a card and on the war-room route, and only the dingtalk plugin may forward clicks', async () => {
     const events: AuditRecord[] = [];
     const { backend, server } = await start(emu, {
-      entities: [user('reader', '13800000004')],
+      entities: [user('reader', MOBILE.reader)],
       // mock is the admin who sets things up; reader may only read
       policy: new TestPolicy({ admins: ['user:default/mock', ALICE] }),
       features: [recordingAuditor(events)],
     });
     try {
-      const group = emu.control.createGroup({
-        corpId: APP.corpId,
+      const { group } = await groupWithCoolApp(emu, {
         title: 'SRE On-call',
         ownerUserId: 'alice',
         memberUserIds: ['reader'],
       });
-      await emu.control.installCoolApp({
-        appKey: APP.appKey,
-        openConversationId: group.openConversationId,
-      });
-      const linked = await request(server)
-        .post('/api/dingtalk/integrations/demo/links/link-all-by-mobile')
-        .expect(200);
+      const linked = await linkAllByMobile(server);
       expect(linked.body.linked).toContain(READER);
-      await request(server)
-        .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
-        .send({
-          name: 'Checkout',
-          steps: [
-            {
-              delayMinutes: 0,
-              targets: [
-                {
-                  type: 'channel',
-                  channel: 'dingtalk',
-                  id: group.openConversationId,
-                  integrationId: 'demo',
-                },
-              ],
-            },
-          ],
-        })
-        .expect(200);
-      const hook = await request(server)
-        .post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`)
-        .send({ name: 'alertmanager' })
-        .expect(201);
-      const id = (
-        await request(server)
-          .post(`/api/oncall/alerts/${hook.body.token}`)
-          .send(alertmanager('firing'))
-          .expect(202)
-      ).body.results[0].incidentId;
-      await eventually(() =>
-        expect(
-          emu.control.cards({ openConversationId: group.openConversationId }),
-        ).toHaveLength(1),
-      );
-      const [card] = emu.control.cards({
-        openConversationId: group.openConversationId,
-      });
-      const incident = async () =>
+      const { id } = await raiseAlert(server, [
+        atOnce(groupTarget(group.openConversationId)),
+      ]);
+      const card = await onlyCardIn(emu, group.openConversationId);
+      const incident = async (incidentId = id) =>
         (
           await request(server)
-            .get(`/api/oncall/incidents/${id}`)
+            .get(`/api/oncall/incidents/${incidentId}`)
             .set('authorization', as(READER))
             .expect(200)
         ).body;
@@ -187,10 +136,7 @@ describe('DingTalk clicks and war rooms under a real permission policy', () => {
       expect(after.timeline.map((t: any) => t.message).join('\n')).toContain(
         `${READER} tried to acknowledge the incident via DingTalk: refused`,
       );
-      expect(
-        emu.control.cards({ outTrackId: card.outTrackId })[0].cardParamMap
-          .status,
-      ).toBe('triggered');
+      expect(current(emu, card).cardParamMap.status).toBe('triggered');
 
       // Another plugin's service token cannot forward a click as anyone.
       const forged = await request(server)
@@ -288,11 +234,22 @@ describe('DingTalk clicks and war rooms under a real permission policy', () => {
           .send({ title: 'Second', serviceRef: SERVICE })
           .expect(201)
       ).body.id;
-      await request(server)
+      // The caller's url is not the room's link: the DingTalk client would
+      // follow a dingtalk:// page link to any web page.
+      const adopted = await request(server)
         .post(`/api/oncall/dingtalk/incidents/${other}/war-room`)
         .set('authorization', as(ALICE))
-        .send({ openConversationId: sceneGroup.openConversationId })
+        .send({
+          openConversationId: sceneGroup.openConversationId,
+          url: 'dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fevil.example',
+        })
         .expect(201);
+      expect(adopted.body.url).toBe(
+        `dingtalk://dingtalkclient/page/link?openConversationId=${encodeURIComponent(
+          sceneGroup.openConversationId,
+        )}`,
+      );
+      expect(JSON.stringify(await incident(other))).not.toContain('evil');
       await request(server)
         .post(`/api/oncall/dingtalk/incidents/${id}/war-room`)
         .set('authorization', as(ALICE))

@@ -111,6 +111,10 @@ export async function eventually(
   }
 }
 
+/** `eventually` for a busy machine (many backends at once): half a minute. */
+export const slowly = (check: () => void | Promise<void>) =>
+  eventually(check, 30_000);
+
 /**
  * Starts the dingtalk and oncall plugins with this module, SQLite in memory,
  * the integration `demo` on the emulator's app APP, a movable on-call clock

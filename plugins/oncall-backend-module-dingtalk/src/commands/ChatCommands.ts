@@ -25,6 +25,7 @@ import type { OncallIncidentActions } from '@dingtalk-oncall/backstage-plugin-on
 import type { ConversationIncidents } from './ConversationIncidents';
 import { parseCommand, type ChatCommand } from './parseCommand';
 import { HELP, incidentLine, incidentLink, who } from './replies';
+import { dingtalkGroupLink } from '../lib/groupLinks';
 
 /** Whether war-room messages go into incident timelines, per integration. */
 export interface WarRoomTimelineOptions {
@@ -240,9 +241,7 @@ export class ChatCommands {
       text: event.text,
       link:
         room && event.conversation.type === 'group'
-          ? `dingtalk://dingtalkclient/page/link?openConversationId=${encodeURIComponent(
-              event.conversation.openConversationId,
-            )}`
+          ? dingtalkGroupLink(event.conversation.openConversationId)
           : undefined,
       sentAt: event.sentAt,
       messageId: event.messageId,

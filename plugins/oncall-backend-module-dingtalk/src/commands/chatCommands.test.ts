@@ -16,26 +16,28 @@
 
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import {
-  alertmanager,
   APP,
-  eventually,
   SERVICE,
+  slowly,
   startOncallWithDingtalk as start,
   user,
 } from '../__testUtils__/backend';
+import { MOBILE, startEmulator } from '../__testUtils__/emulator';
+import { current, groupWithCoolApp, onlyCardIn } from '../__testUtils__/groups';
+import {
+  atOnce,
+  groupTarget,
+  linkAllByMobile,
+  raiseAlert,
+  userTarget,
+} from '../__testUtils__/oncallApi';
 import { TestPolicy } from '../__testUtils__/policy';
 
 jest.setTimeout(180_000);
-
-/** The machine may be busy: give every wait half a minute. */
-const slowly = (check: () => void | Promise<void>) => eventually(check, 30_000);
 
 const ALICE = 'user:default/alice';
 const BOB = 'user:default/bob';
@@ -44,21 +46,16 @@ describe('chat commands and the war room, end to end against the emulator', () =
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
   beforeEach(async () => {
-    emu = await createEmulator({ port: 0 });
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    for (const [userId, name, mobile] of [
-      ['alice', 'Alice', '13800000001'],
-      ['bob', 'Bob', '13800000002'],
-      ['carol', 'Carol', '13800000003'],
-      ['dave', 'Dave', '13800000004'],
-      ['mockdt', 'Mock', '13800000009'],
-    ]) {
-      emu.control.createUser({ corpId: APP.corpId, userId, name, mobile });
-    }
-    emu.control.createSceneGroupTemplate({
-      corpId: APP.corpId,
-      templateId: 'tpl',
-      botId: 'group-bot',
+    emu = await startEmulator({
+      people: {
+        alice: 'Alice',
+        bob: 'Bob',
+        carol: 'Carol',
+        dave: 'Dave',
+        mockdt: 'Mock',
+      },
+      warRoomTemplate: true,
+      emulator: { port: 0 },
     });
   });
   afterEach(() => emu.close());
@@ -68,7 +65,7 @@ describe('chat commands and the war room, end to end against the emulator', () =
       const knex = await databases.init(databaseId);
       const { server, backend } = await start(emu, {
         // dave is linked but neither a responder nor an owner of the service
-        entities: [user('dave', '13800000004')],
+        entities: [user('dave', MOBILE.dave)],
         policy: new TestPolicy({ admins: ['user:default/mock'] }),
         // the real events service (shared by the plugins, as in a backend),
         // not the test backend's per-plugin mock
@@ -82,60 +79,21 @@ describe('chat commands and the war room, end to end against the emulator', () =
         emu.control.updateApp(APP.appKey, {
           robotMessageUrl: `http://127.0.0.1:${server.port()}/api/dingtalk/integrations/demo/robot-messages`,
         });
-        const group = emu.control.createGroup({
-          corpId: APP.corpId,
+        const { group } = await groupWithCoolApp(emu, {
           title: 'SRE On-call',
           ownerUserId: 'alice',
           memberUserIds: ['bob', 'carol', 'dave', 'mockdt'],
         });
-        await emu.control.installCoolApp({
-          appKey: APP.appKey,
-          openConversationId: group.openConversationId,
-        });
-        await request(server)
-          .post('/api/dingtalk/integrations/demo/links/link-all-by-mobile')
-          .expect(200);
-        await request(server)
-          .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
-          .send({
-            name: 'Checkout',
-            steps: [
-              {
-                delayMinutes: 0,
-                targets: [
-                  {
-                    type: 'channel',
-                    channel: 'dingtalk',
-                    id: group.openConversationId,
-                    title: 'SRE On-call',
-                    integrationId: 'demo',
-                  },
-                ],
-              },
-              {
-                delayMinutes: 30,
-                targets: [{ type: 'user', ref: BOB }],
-              },
-            ],
-          })
-          .expect(200);
-        const hook = await request(server)
-          .post(`/api/oncall/services/${encodeURIComponent(SERVICE)}/webhooks`)
-          .send({ name: 'am' })
-          .expect(201);
-        const fired = await request(server)
-          .post(`/api/oncall/alerts/${hook.body.token}`)
-          .send(alertmanager('firing'))
-          .expect(202);
-        const id = fired.body.results[0].incidentId;
-        await slowly(() =>
-          expect(
-            emu.control.cards({ openConversationId: group.openConversationId }),
-          ).toHaveLength(1),
+        await linkAllByMobile(server);
+        const { id } = await raiseAlert(
+          server,
+          [
+            atOnce(groupTarget(group.openConversationId, 'SRE On-call')),
+            { delayMinutes: 30, targets: [userTarget(BOB)] },
+          ],
+          'am',
         );
-        const card = emu.control.cards({
-          openConversationId: group.openConversationId,
-        })[0];
+        const card = await onlyCardIn(emu, group.openConversationId, 30_000);
         const incident = async (i = id) =>
           (await request(server).get(`/api/oncall/incidents/${i}`).expect(200))
             .body;
@@ -198,10 +156,7 @@ describe('chat commands and the war room, end to end against the emulator', () =
           acknowledgedBy: ALICE,
         });
         await slowly(() =>
-          expect(
-            emu.control.cards({ outTrackId: card.outTrackId })[0].cardParamMap
-              .status,
-          ).toBe('acknowledged'),
+          expect(current(emu, card).cardParamMap.status).toBe('acknowledged'),
         );
         await say('alice', '@bot 状态');
         expect(lastReply()).toMatch(/is acknowledged by alice/);

@@ -15,25 +15,25 @@
  */
 
 import { TestDatabases } from '@backstage/backend-test-utils';
-import {
-  createEmulator,
-  EmulatorHandle,
-} from '@dingtalk-oncall/dingtalk-emulator';
+import type { EmulatorHandle } from '@dingtalk-oncall/dingtalk-emulator';
 import request from 'supertest';
 import {
   APP,
-  eventually,
   MINUTE,
   SERVICE,
+  slowly,
   startOncallWithDingtalk as start,
   user,
 } from '../__testUtils__/backend';
+import { MOBILE, startEmulator } from '../__testUtils__/emulator';
+import {
+  linkAllByMobile,
+  putRule,
+  userTarget,
+} from '../__testUtils__/oncallApi';
 import { TestPolicy } from '../__testUtils__/policy';
 
 jest.setTimeout(180_000);
-
-/** The machine may be busy: give every wait half a minute. */
-const slowly = (check: () => void | Promise<void>) => eventually(check, 30_000);
 
 const MEMBER_ADD = 'im.chat.scenegroup.member.add';
 
@@ -41,20 +41,10 @@ describe('responders paged by later escalation steps join the war room', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let emu: EmulatorHandle;
   beforeEach(async () => {
-    emu = await createEmulator({ port: 0 });
-    emu.control.createApp({ ...APP, edition: 'standard' });
-    for (const [userId, name, mobile] of [
-      ['alice', 'Alice', '13800000001'],
-      ['bob', 'Bob', '13800000002'],
-      ['carol', 'Carol', '13800000003'],
-      ['mockdt', 'Mock', '13800000009'],
-    ]) {
-      emu.control.createUser({ corpId: APP.corpId, userId, name, mobile });
-    }
-    emu.control.createSceneGroupTemplate({
-      corpId: APP.corpId,
-      templateId: 'tpl',
-      botId: 'group-bot',
+    emu = await startEmulator({
+      people: { alice: 'Alice', bob: 'Bob', carol: 'Carol', mockdt: 'Mock' },
+      warRoomTemplate: true,
+      emulator: { port: 0 },
     });
   });
   afterEach(() => emu.close());
@@ -64,30 +54,22 @@ describe('responders paged by later escalation steps join the war room', () => {
       const knex = await databases.init(databaseId);
       const { server, backend, clock, tick } = await start(emu, {
         knex,
-        entities: [user('carol', '13800000003')],
+        entities: [user('carol', MOBILE.carol)],
         policy: new TestPolicy({ admins: ['user:default/mock'] }),
       });
       try {
-        await request(server)
-          .post('/api/dingtalk/integrations/demo/links/link-all-by-mobile')
-          .expect(200);
+        await linkAllByMobile(server);
         const step = (ref: string) => ({
           delayMinutes: 5,
-          targets: [{ type: 'user', ref }],
+          targets: [userTarget(ref)],
         });
-        await request(server)
-          .put(`/api/oncall/services/${encodeURIComponent(SERVICE)}/rule`)
-          .send({
-            name: 'Checkout',
-            steps: [
-              { ...step('user:default/alice'), delayMinutes: 0 },
-              step('user:default/bob'),
-              // bob again, e.g. a second line that includes the first
-              step('user:default/bob'),
-              step('user:default/carol'),
-            ],
-          })
-          .expect(200);
+        await putRule(server, [
+          { ...step('user:default/alice'), delayMinutes: 0 },
+          step('user:default/bob'),
+          // bob again, e.g. a second line that includes the first
+          step('user:default/bob'),
+          step('user:default/carol'),
+        ]);
         const created = await request(server)
           .post('/api/oncall/incidents')
           .send({

@@ -22,6 +22,7 @@ import { CardsStore } from './CardsStore';
 import { defaultIntegration, type ChannelContext } from './context';
 import { CARD_ACTION_PATH, destKey, hash } from './destinations';
 import { WarRoomsStore } from './WarRoomsStore';
+import { dingtalkGroupLink } from './groupLinks';
 
 /**
  * War rooms of incidents: a DingTalk scene group from the integration's
@@ -133,11 +134,8 @@ export class WarRooms {
       integrationId: integration.id,
       group: room.openConversationId,
     });
-    const url =
-      room.url ??
-      `dingtalk://dingtalkclient/page/link?openConversationId=${encodeURIComponent(
-        room.openConversationId,
-      )}`;
+    // Made from the group's id, not taken from the caller: see dingtalkGroupLink.
+    const url = dingtalkGroupLink(room.openConversationId);
     const posted = await this.cards.find(incidentId, target);
     if (posted)
       return {
