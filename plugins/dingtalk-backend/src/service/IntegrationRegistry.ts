@@ -45,6 +45,7 @@ import {
   StoredIntegration,
 } from '../database/IntegrationsStore';
 import { readConfigIntegrations } from './configIntegrations';
+import { CallbackLookups } from './CallbackLookups';
 
 export interface DingtalkSettings {
   apiBaseUrl: string;
@@ -95,18 +96,6 @@ export async function readSettings(
   };
 }
 
-/** How long a callback may use a stored integration it read before. */
-export const CALLBACK_CACHE_MS = 5_000;
-/**
- * How many `fresh` reads of one integration callbacks may make per second.
- * Every push with a wrong signature asks for one (the secret may have just
- * changed on another replica), so without a cap anyone could turn forged
- * pushes into database queries one for one.
- */
-export const FRESH_READS_PER_SECOND = 5;
-/** How long a callback remembers that an integration id does not exist (ids come from URLs anyone can send). */
-export const MISSING_CACHE_MS = 1_000;
-
 /**
  * All integrations: those declared in app-config (read-only) and those
  * created through the API (stored with sealed secrets). Hands out one API
@@ -122,17 +111,7 @@ export class IntegrationRegistry {
     string,
     { updatedAt: string; crypto: DingtalkCallbackCrypto }
   >();
-  private readonly recent = new Map<
-    string,
-    {
-      readAt: number;
-      /** undefined: there is no such integration. */
-      integration?: StoredIntegration;
-      /** `fresh` reads in the second that began at freshSince. */
-      freshReads: number;
-      freshSince: number;
-    }
-  >();
+  private readonly recent: CallbackLookups;
   private readonly tokens: DingtalkTokenProvider;
   private readonly limiter: DingtalkRateLimiter;
   readonly quota: DingtalkQuotaCounter;
@@ -148,6 +127,7 @@ export class IntegrationRegistry {
     },
   ) {
     this.fromConfig = readConfigIntegrations(opts.config);
+    this.recent = new CallbackLookups(id => this.opts.store.get(id));
     this.tokens = new DingtalkTokenProvider({ cache: opts.cache, db: opts.db });
     this.limiter = new DingtalkRateLimiter({ db: opts.db });
     this.quota = new DingtalkQuotaCounter({ db: opts.db });
@@ -171,48 +151,14 @@ export class IntegrationRegistry {
     );
   }
 
-  /**
-   * For DingTalk's callbacks: a stored integration as read at most
-   * CALLBACK_CACHE_MS ago. Every push and card click needs one, and reading
-   * it is a query and an unsealing of its secrets. A change made through
-   * this replica is seen at once; one made through another replica within
-   * that time, or at once by a caller that asks again with `fresh` when a
-   * push fails its signature or decryption (at most FRESH_READS_PER_SECOND
-   * times a second). A miss is remembered for MISSING_CACHE_MS only, so an
-   * integration created a moment ago on another replica answers its
-   * `check_url`.
-   */
+  /** For DingTalk's callbacks: see {@link CallbackLookups}; app-config integrations need no lookup. */
   async findForCallback(
     id: string,
     opts: { fresh?: boolean; now?: number } = {},
   ): Promise<StoredIntegration | undefined> {
     const configured = this.fromConfig.find(i => i.id === id);
     if (configured) return configured;
-    const now = opts.now ?? Date.now();
-    const cached = this.recent.get(id);
-    let freshReads = 0;
-    let freshSince = now;
-    if (cached) {
-      const age = now - cached.readAt;
-      if (!cached.integration) {
-        if (age < MISSING_CACHE_MS) return undefined;
-      } else if (!opts.fresh) {
-        if (age < CALLBACK_CACHE_MS) return cached.integration;
-      } else {
-        if (now - cached.freshSince < 1000) {
-          if (cached.freshReads >= FRESH_READS_PER_SECOND)
-            return cached.integration;
-          freshSince = cached.freshSince;
-          freshReads = cached.freshReads;
-        }
-        freshReads += 1;
-      }
-    }
-    const integration = await this.opts.store.get(id);
-    // Bounded: ids come from URLs anyone can send.
-    if (this.recent.size >= 1000) this.recent.clear();
-    this.recent.set(id, { readAt: now, integration, freshReads, freshSince });
-    return integration;
+    return this.recent.find(id, opts);
   }
 
   /** The integration to use when a caller names none: the only one there is. */
@@ -260,7 +206,7 @@ export class IntegrationRegistry {
       updatedAt: now,
     };
     await this.opts.store.insert(integration);
-    this.recent.delete(integration.id);
+    this.recent.forget(integration.id);
     return integration;
   }
 
@@ -294,7 +240,7 @@ export class IntegrationRegistry {
     } as StoredIntegration;
     await this.opts.store.update(updated);
     this.clients.delete(id);
-    this.recent.delete(id);
+    this.recent.forget(id);
     return updated;
   }
 
@@ -308,7 +254,7 @@ export class IntegrationRegistry {
     await this.opts.store.delete(id);
     this.clients.delete(id);
     this.cryptos.delete(id);
-    this.recent.delete(id);
+    this.recent.forget(id);
   }
 
   /** The DingTalk client of an integration (shared limiter, quota, tokens). */
