@@ -14,18 +14,12 @@
  * limitations under the License.
  */
 
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { eventsServiceRef } from '@backstage/plugin-events-node';
-import {
-  DINGTALK_ROBOT_MESSAGE_TOPIC,
-  type DingtalkRobotMessageEvent,
-} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
+import { type DingtalkRobotMessageEvent } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import {
   createEmulator,
   EmulatorHandle,
 } from '@dingtalk-oncall/dingtalk-emulator';
-import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import {
   APP,
@@ -35,49 +29,9 @@ import {
   dingtalkConfig,
 } from './__testUtils__/backend';
 import { emulatorPerTest } from './__testUtils__/emulator';
+import { capture, message, sign } from './__testUtils__/robotMessages';
 
 jest.setTimeout(60_000);
-
-/** Another plugin's module that keeps what the dingtalk backend publishes. */
-function capture(into: DingtalkRobotMessageEvent[]) {
-  return createBackendModule({
-    pluginId: 'dingtalk',
-    moduleId: 'robot-capture',
-    register(reg) {
-      reg.registerInit({
-        deps: { events: eventsServiceRef },
-        async init({ events }) {
-          await events.subscribe({
-            id: 'robot-capture',
-            topics: [DINGTALK_ROBOT_MESSAGE_TOPIC],
-            onEvent: async e => {
-              into.push(e.eventPayload as DingtalkRobotMessageEvent);
-            },
-          });
-        },
-      });
-    },
-  });
-}
-
-const sign = (secret: string, timestamp: string) =>
-  createHmac('sha256', secret)
-    .update(`${timestamp}\n${secret}`)
-    .digest('base64');
-
-const message = (over: object = {}) => ({
-  msgId: `msg-${Math.random()}`,
-  msgtype: 'text',
-  text: { content: ' ack' },
-  conversationType: '2',
-  conversationId: 'cid-forged',
-  senderStaffId: 'alice',
-  senderNick: 'Alice',
-  robotCode: APP.appKey,
-  isInAtList: true,
-  createAt: Date.now(),
-  ...over,
-});
 
 describe('robot messages', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });

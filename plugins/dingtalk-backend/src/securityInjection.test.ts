@@ -29,31 +29,12 @@ import {
   signed,
   signedEvent,
 } from './__testUtils__/eventPushes';
+import { countTableRows, EVIL, problemWith } from './__testUtils__/injection';
 
 // Injection-like strings on every route: a 4xx with a reason or a correct
 // answer, never a 500, and no table is harmed. Split from security.test.ts.
 
 jest.setTimeout(60_000);
-
-/** Strings that have broken SQL, LIKE patterns and escaping elsewhere. */
-const EVIL = [
-  "' OR 1=1 --",
-  '"; DROP TABLE x; --',
-  '%',
-  '_',
-  '\\',
-  "%' OR '1'='1",
-  'a\u0000b',
-];
-
-const TABLES = [
-  'dingtalk_integrations',
-  'dingtalk_groups',
-  'dingtalk_events',
-  'dingtalk_records',
-  'dingtalk_links',
-  'dingtalk_cards',
-];
 
 describe('dingtalk backend security', () => {
   let emu: EmulatorHandle;
@@ -99,16 +80,7 @@ describe('dingtalk backend security', () => {
               message: { type: 'text', content: 'x' },
             })
             .expect(200);
-          const countRows = async () =>
-            Object.fromEntries(
-              await Promise.all(
-                TABLES.map(async t => [
-                  t,
-                  Number((await knex(t).count({ c: '*' }))[0].c),
-                ]),
-              ),
-            );
-          const before = await countRows();
+          const before = await countTableRows(knex);
 
           const problems: string[] = [];
           for (const evil of EVIL) {
@@ -384,38 +356,19 @@ describe('dingtalk backend security', () => {
               ],
             ];
             for (const [name, req, check] of reqs) {
-              const res = await req;
-              if (res.status >= 500) {
-                problems.push(
-                  `${name} ${JSON.stringify(evil)}: ${res.status} ${
-                    res.body?.error?.message ?? res.text
-                  }`,
-                );
-              } else if (res.status >= 400) {
-                if (!res.body?.error?.message)
-                  problems.push(
-                    `${name} ${JSON.stringify(evil)}: ${
-                      res.status
-                    } without a reason`,
-                  );
-              } else {
-                try {
-                  check(res.body);
-                } catch (err) {
-                  problems.push(
-                    `${name} ${JSON.stringify(evil)}: wrong result ${
-                      (err as Error).message
-                    }`,
-                  );
-                }
-              }
+              const problem = problemWith(
+                `${name} ${JSON.stringify(evil)}`,
+                await req,
+                check,
+              );
+              if (problem) problems.push(problem);
             }
           }
           expect(problems).toEqual([]);
 
           // Nothing dropped, nothing leaked into other rows: the only new rows
           // are the records of the evil sends and the events just pushed.
-          const after = await countRows();
+          const after = await countTableRows(knex);
           expect(after.dingtalk_integrations).toBe(
             before.dingtalk_integrations,
           );
