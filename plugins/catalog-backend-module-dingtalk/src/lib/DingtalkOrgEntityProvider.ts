@@ -22,43 +22,33 @@ import type {
   SchedulerService,
   SchedulerServiceTaskRunner,
 } from '@backstage/backend-plugin-api';
-import {
-  ANNOTATION_ORIGIN_LOCATION,
-  stringifyEntityRef,
-  type Entity,
-} from '@backstage/catalog-model';
+import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import type {
   CatalogService,
   DeferredEntity,
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
-import {
-  DINGTALK_ANNOTATIONS,
-  type DingtalkContactEvent,
-} from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
+import type { DingtalkContactEvent } from '@dingtalk-oncall/backstage-plugin-dingtalk-common';
 import { readProviderConfigs, type DingtalkOrgProviderConfig } from './config';
-import { assignNames, hasValidName } from './names';
 import { RecentEntities } from './RecentEntities';
 import { DingtalkOrgClient } from './DingtalkOrgClient';
 import { readOrganisation } from './readOrganisation';
 import {
-  defaultGroupName,
   defaultGroupTransformer,
-  defaultUserName,
   defaultUserTransformer,
   locationOf,
   type DingtalkGroupTransformer,
-  type DingtalkTransformerContext,
   type DingtalkUserTransformer,
 } from './transformers';
 import { ContactDelta } from './ContactDelta';
+import { acceptable, organisationEntities } from './organisationEntities';
+import { readProviderEntities, refuseMassRemoval } from './providerEntities';
+import { SerialQueue } from './SerialQueue';
 
 const RETRY_DELAYS_MS = [2_000, 10_000, 30_000, 60_000, 300_000];
 /** A failed delta is tried again after these; then an early full sync repairs it. */
 const DELTA_RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
-/** A full sync that would remove more than this share of the current entities is refused. */
-const MASS_REMOVAL_SHARE = 0.5;
 
 export { readProviderConfigs, type DingtalkOrgProviderConfig };
 
@@ -89,7 +79,8 @@ export class DingtalkOrgEntityProvider implements EntityProvider {
   private retry?: ReturnType<typeof setTimeout>;
   private readonly deltaRetries = new Set<ReturnType<typeof setTimeout>>();
   private stopped = false;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Full syncs and deltas, one at a time (see SerialQueue). */
+  private readonly queue = new SerialQueue();
   private readonly client: DingtalkOrgClient;
   private readonly delta: ContactDelta;
   private readonly recent = new RecentEntities();
@@ -168,13 +159,6 @@ export class DingtalkOrgEntityProvider implements EntityProvider {
     });
   }
 
-  /** Runs `fn` after everything queued before it (full syncs and deltas). */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
   /**
    * A failed sync is tried again soon (the dingtalk backend may not listen
    * yet when the catalog starts, or DingTalk may be throttling), in the
@@ -205,7 +189,7 @@ export class DingtalkOrgEntityProvider implements EntityProvider {
   async read(): Promise<DingtalkOrgSyncResult> {
     if (!this.connection)
       throw new Error(`${this.getProviderName()} is not connected`);
-    return this.serial(() => this.fullSync());
+    return this.queue.run(() => this.fullSync());
   }
 
   private async fullSync(): Promise<DingtalkOrgSyncResult> {
@@ -216,66 +200,25 @@ export class DingtalkOrgEntityProvider implements EntityProvider {
     const org = await readOrganisation(this.client, c.rootDepartmentId, {
       includeInactive: c.includeInactive,
     });
-    const current = await this.currentEntities();
-    const names = assignNames(
-      org.departments,
-      defaultGroupName,
-      d => String(d.deptId),
-      current.groupNames,
-      'dept',
-    );
-    const userNames = assignNames(
-      org.users,
-      defaultUserName,
-      u => u.userId,
-      current.userNames,
-      'user',
-    );
-    const groups = new Map<number, string>();
-    const ctx = (): DingtalkTransformerContext => ({
+    const current = await readProviderEntities({
+      catalog: this.options.catalog,
+      auth: this.options.auth,
       providerId: c.id,
-      integrationId: c.integrationId,
-      corpId: org.corpId,
-      groupNameOf: id => groups.get(id),
-      userNamespace: c.userNamespace,
-      groupNamespace: c.groupNamespace,
-      includeMobile: c.includeMobile,
     });
-    const entities: Entity[] = [];
-    const groupTransformer =
-      this.options.groupTransformer ?? defaultGroupTransformer;
-    // Parents before children (the read is breadth first), so each knows its parent's name.
-    for (const d of org.departments) {
-      const isRoot = d.deptId === c.rootDepartmentId;
-      const entity = await groupTransformer(d, {
-        ...ctx(),
-        name: names.get(String(d.deptId))!,
-        parentName: d.parentId ? groups.get(d.parentId) : undefined,
-        isRoot,
-      });
-      if (!entity || !this.valid(entity)) continue;
-      groups.set(d.deptId, entity.metadata.name);
-      entities.push(entity);
-    }
-    const userTransformer =
-      this.options.userTransformer ?? defaultUserTransformer;
-    for (const u of org.users) {
-      const entity = await userTransformer(u, ctx());
-      if (!entity) continue;
-      if (this.options.userTransformer === undefined)
-        entity.metadata.name = userNames.get(u.userId)!;
-      if (!this.valid(entity)) continue;
-      entities.push(entity);
-    }
-    this.refuseMassRemoval(current.refs, entities);
+    const { entities, departments } = await organisationEntities(
+      org,
+      current,
+      this.options,
+    );
+    refuseMassRemoval(c, current.refs, entities);
     await connection.applyMutation({
       type: 'full',
       entities: entities.map(entity => this.deferred(entity)),
     });
     this.recent.added(entities);
     const result = {
-      departments: groups.size,
-      users: entities.length - groups.size,
+      departments,
+      users: entities.length - departments,
       dingtalkCalls: this.client.callCount - callsBefore,
       durationMs: Date.now() - started,
     };
@@ -286,62 +229,10 @@ export class DingtalkOrgEntityProvider implements EntityProvider {
     return result;
   }
 
-  /**
-   * An organisation read that lost most people (a contact scope narrowed by
-   * mistake, a wrong root department) would empty the catalog and unlink
-   * everyone at once: refused unless `allowMassRemoval` says it is meant.
-   */
-  private refuseMassRemoval(currentRefs: string[], entities: Entity[]) {
-    if (this.options.config.allowMassRemoval || currentRefs.length === 0)
-      return;
-    const next = new Set(entities.map(e => stringifyEntityRef(e)));
-    const removed = currentRefs.filter(r => !next.has(r)).length;
-    if (removed > currentRefs.length * MASS_REMOVAL_SHARE)
-      throw new Error(
-        `the sync would remove ${removed} of the ${currentRefs.length} entities this provider has; ` +
-          `refused (set catalog.providers.dingtalk.${this.options.config.id}.allowMassRemoval: true if that is meant)`,
-      );
-  }
-
-  /** What this provider has in the catalog: names by DingTalk key, and refs. */
-  private async currentEntities() {
-    const { items } = await this.options.catalog.getEntities(
-      {
-        filter: {
-          kind: ['User', 'Group'],
-          [`metadata.annotations.${ANNOTATION_ORIGIN_LOCATION}`]: locationOf(
-            this.options.config.id,
-          ),
-        },
-        fields: [
-          'kind',
-          'metadata.name',
-          'metadata.namespace',
-          'metadata.annotations',
-        ],
-      },
-      { credentials: await this.options.auth.getOwnServiceCredentials() },
-    );
-    const userNames = new Map<string, string>();
-    const groupNames = new Map<string, string>();
-    for (const e of items) {
-      const a = e.metadata.annotations ?? {};
-      if (e.kind === 'User' && a[DINGTALK_ANNOTATIONS.userId])
-        userNames.set(a[DINGTALK_ANNOTATIONS.userId], e.metadata.name);
-      if (e.kind === 'Group' && a[DINGTALK_ANNOTATIONS.deptId])
-        groupNames.set(a[DINGTALK_ANNOTATIONS.deptId], e.metadata.name);
-    }
-    return {
-      userNames,
-      groupNames,
-      refs: items.map(e => stringifyEntityRef(e)),
-    };
-  }
-
   /** A delta from one address-book event of this provider's integration. */
   async applyContactEvent(event: DingtalkContactEvent): Promise<void> {
     if (!this.connection || event.integrationId !== this.integrationId) return;
-    await this.serial(() => this.applyDelta(event));
+    await this.queue.run(() => this.applyDelta(event));
   }
 
   /**
@@ -380,7 +271,7 @@ export class DingtalkOrgEntityProvider implements EntityProvider {
 
   private async applyDelta(event: DingtalkContactEvent): Promise<void> {
     const changes = await this.delta.changes(event);
-    const added = changes.added.filter(e => this.valid(e));
+    const added = changes.added.filter(e => acceptable(e, this.options.logger));
     const removed = changes.removed;
     if (added.length === 0 && removed.length === 0) return;
     await this.connection!.applyMutation({
@@ -400,15 +291,6 @@ export class DingtalkOrgEntityProvider implements EntityProvider {
         removed: removed.join(','),
       },
     );
-  }
-
-  /** Whether the catalog would accept the entity's name (custom transformers too); else skipped, with a warning. */
-  private valid(entity: Entity): boolean {
-    if (hasValidName(entity)) return true;
-    this.options.logger.warn(
-      `Skipped DingTalk ${entity.kind} '${entity.metadata.name}' (namespace '${entity.metadata.namespace}'): not a valid entity name`,
-    );
-    return false;
   }
 
   private deferred(entity: Entity): DeferredEntity {
