@@ -51,6 +51,10 @@ type Entry = {
  */
 export class CallbackLookups {
   readonly #entries = new Map<string, Entry>();
+  /** One read at a time per id: a flood of pushes that arrives together shares it. */
+  readonly #reading = new Map<string, Promise<StoredIntegration | undefined>>();
+  /** Bumped by forget(): a read that started before a change must not cache what it read. */
+  #generation = 0;
 
   constructor(
     private readonly read: (
@@ -82,14 +86,33 @@ export class CallbackLookups {
         freshReads += 1;
       }
     }
-    const integration = await this.read(id);
-    if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
-    this.#entries.set(id, { readAt: now, integration, freshReads, freshSince });
-    return integration;
+    const pending = this.#reading.get(id);
+    if (pending) return pending;
+    const generation = this.#generation;
+    const reading = this.read(id)
+      .then(integration => {
+        if (generation === this.#generation) {
+          if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
+          this.#entries.set(id, {
+            readAt: now,
+            integration,
+            freshReads,
+            freshSince,
+          });
+        }
+        return integration;
+      })
+      .finally(() => {
+        if (this.#reading.get(id) === reading) this.#reading.delete(id);
+      });
+    this.#reading.set(id, reading);
+    return reading;
   }
 
   /** A change made through this replica is seen at once. */
   forget(id: string): void {
+    this.#generation += 1;
     this.#entries.delete(id);
+    this.#reading.delete(id);
   }
 }
