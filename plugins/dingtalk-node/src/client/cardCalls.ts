@@ -52,17 +52,45 @@ const cardDeliverResponse = z.object({
   }),
 });
 
-/** Creates an interactive card and delivers it to group chats and/or people. */
-export async function createAndDeliverCard(
+/**
+ * Where a card goes, as both createAndDeliver and deliver take it: the open
+ * space id listing every group and person, and the robot that posts it.
+ */
+function deliverSpaces(
   t: DingtalkTransport,
-  req: Args<'createAndDeliverCard'>[0],
-  opts: Args<'createAndDeliverCard'>[1] = {},
+  req: {
+    robotCode?: string;
+    groups?: string[];
+    users?: string[];
+    atUserIds?: string[];
+  },
 ) {
   const robotCode = req.robotCode ?? t.clientId;
   const spaces = [
     ...(req.groups ?? []).map(g => `IM_GROUP.${g}`),
     ...(req.users ?? []).map(u => `IM_ROBOT.${u}`),
   ];
+  return {
+    openSpaceId: `dtv1.card//${spaces.join(';')}`,
+    imGroupOpenDeliverModel: req.groups?.length
+      ? {
+          robotCode,
+          atUserIds: Object.fromEntries((req.atUserIds ?? []).map(u => [u, u])),
+        }
+      : undefined,
+    imRobotOpenDeliverModel: req.users?.length
+      ? { spaceType: 'IM_ROBOT', robotCode }
+      : undefined,
+  };
+}
+
+/** Creates an interactive card and delivers it to group chats and/or people. */
+export async function createAndDeliverCard(
+  t: DingtalkTransport,
+  req: Args<'createAndDeliverCard'>[0],
+  opts: Args<'createAndDeliverCard'>[1] = {},
+) {
+  const spaces = deliverSpaces(t, req);
   const body = await t.call('card.instances.createAndDeliver', {
     host: 'api',
     method: 'POST',
@@ -74,24 +102,15 @@ export async function createAndDeliverCard(
       callbackType: req.callbackRouteKey ? 'HTTP' : 'STREAM',
       callbackRouteKey: req.callbackRouteKey,
       cardData: { cardParamMap: req.cardParamMap },
-      openSpaceId: `dtv1.card//${spaces.join(';')}`,
+      openSpaceId: spaces.openSpaceId,
       imGroupOpenSpaceModel: req.groups?.length
         ? { supportForward: true }
         : undefined,
-      imGroupOpenDeliverModel: req.groups?.length
-        ? {
-            robotCode,
-            atUserIds: Object.fromEntries(
-              (req.atUserIds ?? []).map(u => [u, u]),
-            ),
-          }
-        : undefined,
+      imGroupOpenDeliverModel: spaces.imGroupOpenDeliverModel,
       imRobotOpenSpaceModel: req.users?.length
         ? { supportForward: true }
         : undefined,
-      imRobotOpenDeliverModel: req.users?.length
-        ? { spaceType: 'IM_ROBOT', robotCode }
-        : undefined,
+      imRobotOpenDeliverModel: spaces.imRobotOpenDeliverModel,
     },
   });
   return t.parse('card.instances.createAndDeliver', cardDeliverResponse, body)
@@ -104,11 +123,7 @@ export async function deliverCard(
   req: Args<'deliverCard'>[0],
   opts: Args<'deliverCard'>[1] = {},
 ) {
-  const robotCode = req.robotCode ?? t.clientId;
-  const spaces = [
-    ...(req.groups ?? []).map(g => `IM_GROUP.${g}`),
-    ...(req.users ?? []).map(u => `IM_ROBOT.${u}`),
-  ];
+  const spaces = deliverSpaces(t, req);
   const body = await t.call('card.instances.deliver', {
     host: 'api',
     method: 'POST',
@@ -116,18 +131,7 @@ export async function deliverCard(
     signal: opts.signal,
     body: {
       outTrackId: req.outTrackId,
-      openSpaceId: `dtv1.card//${spaces.join(';')}`,
-      imGroupOpenDeliverModel: req.groups?.length
-        ? {
-            robotCode,
-            atUserIds: Object.fromEntries(
-              (req.atUserIds ?? []).map(u => [u, u]),
-            ),
-          }
-        : undefined,
-      imRobotOpenDeliverModel: req.users?.length
-        ? { spaceType: 'IM_ROBOT', robotCode }
-        : undefined,
+      ...spaces,
     },
   });
   const parsed = z
